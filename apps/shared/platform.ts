@@ -1,0 +1,39 @@
+import { EnvironmentConfig, ValidationError, validateEnvironmentConfigs } from "@qod/core";
+import { App } from "cdktf";
+import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
+import { InfraStack } from "./infra-stack";
+
+export interface PlatformDefinition {
+  readonly bootstrap: BootstrapConfig;
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+/** The stacks of one environment. Dev and prod go through this one function so they cannot drift. */
+export interface EnvironmentStacks {
+  readonly infra: InfraStack;
+}
+
+/** Validates every config at once; throws one {@link ValidationError} listing all problems. */
+export function validatePlatform(definition: PlatformDefinition): void {
+  const bootstrapProblems = findBootstrapProblems(definition.bootstrap);
+  try {
+    validateEnvironmentConfigs(definition.environments);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError("platform config", [...bootstrapProblems, ...error.problems]);
+  }
+  if (bootstrapProblems.length > 0) throw new ValidationError("platform config", bootstrapProblems);
+}
+
+/** Composes the stacks of one environment. */
+export function composeEnvironment(app: App, config: EnvironmentConfig): EnvironmentStacks {
+  return { infra: new InfraStack(app, config) };
+}
+
+/** Every stack: `bootstrap`, then each environment's. Validates first; builds nothing on error. */
+export function composePlatform(app: App, definition: PlatformDefinition) {
+  validatePlatform(definition);
+  const bootstrap = new StateBucketStack(app, "bootstrap", definition.bootstrap);
+  const environments = definition.environments.map((config) => composeEnvironment(app, config));
+  return { bootstrap, environments };
+}

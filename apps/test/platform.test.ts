@@ -1,0 +1,242 @@
+import { EnvironmentConfig } from "@qod/core";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { freshDir, onlyResource, resources, TfJson } from "../../test/helpers";
+import { platform } from "../platform";
+import { PlatformDefinition } from "../shared/platform";
+import { synthPlatform } from "../shared/synth";
+
+function withoutCdktfOutdir(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { CDKTF_OUTDIR: _ignored, ...rest } = env;
+  return rest;
+}
+
+const REPO = resolve(__dirname, "../..");
+let outdir: string;
+const stack = (name: string): TfJson =>
+  JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
+
+beforeAll(() => {
+  outdir = join(freshDir(), "cdktf.out");
+  const result = synthPlatform(platform, outdir);
+  expect(result).toEqual({ ok: true, outdir });
+});
+
+describe("the platform synth", () => {
+  it("writes bootstrap and every environment's infra stack", () => {
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["bootstrap", "dev-infra", "prod-infra"]);
+  });
+
+  it.each(["bootstrap", "dev-infra", "prod-infra"])("matches the reviewed snapshot of %s", (name) => {
+    expect(stack(name)).toMatchSnapshot();
+  });
+});
+
+describe("prod-infra", () => {
+  it("spreads 3 public, 3 private and 3 database subnets over 3 zones with a NAT gateway each", () => {
+    const json = stack("prod-infra");
+    const subnets = resources(json, "aws_subnet");
+    for (const tier of ["public", "private", "database"]) {
+      const zones = subnets.filter((s) => s.tags.tier === tier).map((s) => s.availability_zone);
+      expect(zones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    }
+    expect(resources(json, "aws_nat_gateway")).toHaveLength(3);
+  });
+});
+
+describe("dev-infra", () => {
+  it("uses 2 zones and one NAT gateway", () => {
+    const json = stack("dev-infra");
+    expect(new Set(resources(json, "aws_subnet").map((s) => s.availability_zone))).toEqual(
+      new Set(["eu-west-1a", "eu-west-1b"]),
+    );
+    expect(resources(json, "aws_nat_gateway")).toHaveLength(1);
+  });
+});
+
+describe.each(["dev", "prod"])("%s-infra basics", (env) => {
+  it("has flow logs, a locked-down default security group and the encrypted, locked S3 backend", () => {
+    const json = stack(`${env}-infra`);
+    expect(onlyResource(json, "aws_flow_log").traffic_type).toBe("ALL");
+    expect(onlyResource(json, "aws_default_security_group")).toMatchObject({ ingress: [], egress: [] });
+    expect(json.terraform!.backend.s3).toMatchObject({
+      key: `${env}/${env}-infra.tfstate`,
+      encrypt: true,
+      use_lockfile: true,
+      kms_key_id: expect.stringMatching(/^arn:aws:kms:/),
+    });
+  });
+
+  it("exposes the network outputs the later stacks read", () => {
+    expect(Object.keys(stack(`${env}-infra`).output!).sort()).toEqual([
+      "availability_zones",
+      "database_subnet_ids",
+      "private_subnet_ids",
+      "public_subnet_ids",
+      "vpc_cidr",
+      "vpc_id",
+    ]);
+  });
+});
+
+describe("bootstrap (the state bucket)", () => {
+  const json = () => stack("bootstrap");
+
+  it("keeps its own state locally", () => {
+    expect(json().terraform!.backend).toEqual({ local: { path: "bootstrap.tfstate" } });
+  });
+
+  it("versions the bucket and encrypts it with a rotating customer-managed key", () => {
+    expect(onlyResource(json(), "aws_s3_bucket_versioning").versioning_configuration.status).toBe("Enabled");
+    const sse = onlyResource(json(), "aws_s3_bucket_server_side_encryption_configuration").rule[0];
+    expect(sse.apply_server_side_encryption_by_default).toEqual({
+      sse_algorithm: "aws:kms",
+      kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\..+\.arn\}$/),
+    });
+    expect(onlyResource(json(), "aws_kms_key").enable_key_rotation).toBe(true);
+  });
+
+  it("blocks every kind of public access and disables ACLs", () => {
+    expect(onlyResource(json(), "aws_s3_bucket_public_access_block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(onlyResource(json(), "aws_s3_bucket_ownership_controls").rule.object_ownership).toBe("BucketOwnerEnforced");
+  });
+
+  it("denies any request not made over TLS", () => {
+    const doc = Object.values(json().data!.aws_iam_policy_document)[0] as any;
+    const denyPlain = doc.statement.find((s: any) => s.sid === "DenyInsecureTransport");
+    expect(denyPlain).toMatchObject({
+      effect: "Deny",
+      actions: ["s3:*"],
+      condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+    });
+    expect(onlyResource(json(), "aws_s3_bucket_policy").policy).toMatch(/aws_iam_policy_document\..+\.json/);
+  });
+
+  it("expires noncurrent versions, aborts stale multipart uploads and cannot be destroyed", () => {
+    const rules = onlyResource(json(), "aws_s3_bucket_lifecycle_configuration").rule;
+    expect(rules.map((r: any) => r.id)).toEqual(["expire-noncurrent-state-versions", "abort-incomplete-multipart-uploads"]);
+    expect(rules[0].noncurrent_version_expiration[0].noncurrent_days).toBe(90);
+    expect(rules[1].abort_incomplete_multipart_upload[0].days_after_initiation).toBe(7);
+    expect(onlyResource(json(), "aws_s3_bucket").lifecycle.prevent_destroy).toBe(true);
+    expect(onlyResource(json(), "aws_kms_key").lifecycle.prevent_destroy).toBe(true);
+  });
+});
+
+describe("invariants over every synthesized stack", () => {
+  const allStacks = () => ["bootstrap", "dev-infra", "prod-infra"].map((name) => ({ name, json: stack(name) }));
+
+  it("tags every taggable resource with project, environment, owner and managed-by", () => {
+    for (const { name, json } of allStacks()) {
+      const defaults = json.provider!.aws[0].default_tags[0].tags;
+      for (const key of ["project", "environment", "owner", "managed-by"]) {
+        expect(defaults[key], `${name} default tag ${key}`).toEqual(expect.any(String));
+      }
+      for (const [type, byName] of Object.entries(json.resource!)) {
+        for (const [id, res] of Object.entries(byName)) {
+          if (res.tags) {
+            for (const key of ["project", "environment", "owner", "managed-by"]) {
+              expect({ ...defaults, ...res.tags }[key], `${name} ${type}.${id} tag ${key}`).toBeTruthy();
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it("encrypts every log group with a KMS key", () => {
+    const groups = allStacks().flatMap(({ json }) => resources(json, "aws_cloudwatch_log_group"));
+    expect(groups.length).toBeGreaterThan(0);
+    for (const group of groups) expect(group.kms_key_id).toMatch(/aws_kms_key/);
+  });
+
+  it("encrypts every S3 bucket with a KMS key and blocks its public access", () => {
+    for (const { name, json } of allStacks()) {
+      const buckets = Object.keys(json.resource!.aws_s3_bucket ?? {});
+      const sse = resources(json, "aws_s3_bucket_server_side_encryption_configuration");
+      const pab = resources(json, "aws_s3_bucket_public_access_block");
+      for (const bucket of buckets) {
+        const ref = `aws_s3_bucket.${bucket}.`;
+        expect(sse.some((s) => s.bucket.includes(ref) && s.rule[0].apply_server_side_encryption_by_default.sse_algorithm === "aws:kms"), `${name} ${bucket} SSE-KMS`).toBe(true);
+        expect(pab.some((p) => p.bucket.includes(ref)), `${name} ${bucket} public access block`).toBe(true);
+      }
+    }
+  });
+
+  it("rotates every KMS key", () => {
+    for (const { json } of allStacks()) {
+      for (const key of resources(json, "aws_kms_key")) expect(key.enable_key_rotation).toBe(true);
+    }
+  });
+});
+
+describe("bad input: rejected with the field named, nothing written", () => {
+  const broken = (env: "dev" | "prod", patch: Partial<EnvironmentConfig>): PlatformDefinition => ({
+    ...platform,
+    environments: platform.environments.map((c) => (c.name === env ? { ...c, ...patch } : c)),
+  });
+
+  it.each<[string, PlatformDefinition, string]>([
+    ["a VPC CIDR outside the private ranges", broken("dev", { vpcCidr: "11.0.0.0/16" }), "dev.vpcCidr"],
+    ["a VPC CIDR wider than /16", broken("dev", { vpcCidr: "10.0.0.0/14" }), "dev.vpcCidr"],
+    ["a VPC CIDR narrower than /20", broken("dev", { vpcCidr: "10.0.0.0/24" }), "dev.vpcCidr"],
+    ["fewer than 2 zones", broken("dev", { availabilityZones: ["eu-west-1a"] }), "dev.availabilityZones"],
+    ["more zones than the region has", broken("dev", { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"] }), "dev.availabilityZones"],
+    ["a duplicate zone", broken("dev", { availabilityZones: ["eu-west-1a", "eu-west-1a"] }), "dev.availabilityZones[1]"],
+    ["prod with 2 zones", broken("prod", { availabilityZones: ["eu-west-1a", "eu-west-1b"] }), "prod.availabilityZones"],
+    ["prod with a single NAT gateway", broken("prod", { natGateways: "single" }), "prod.natGateways"],
+    ["an environment name with capitals", broken("dev", { name: "Dev" }), "Dev.name"],
+    ["a malformed region", broken("dev", { region: "eu_west_1" }), "dev.region"],
+    ["a missing owner tag", broken("dev", { tags: { "cost-center": "x" } as never }), "dev.tags.owner"],
+    ["a bad bootstrap bucket", { ...platform, bootstrap: { ...platform.bootstrap, bucket: "Not A Bucket" } }, "bootstrap.bucket"],
+  ])("fails on %s", (_, definition, field) => {
+    const target = join(freshDir(), "cdktf.out");
+    const result = synthPlatform(definition, target);
+    expect(result.ok).toBe(false);
+    expect(result.message).toContain(`${field}: got `);
+    expect(result.message).toMatch(/Nothing was written\.$/);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(join(target, ".."))).toEqual([]);
+  });
+
+  it("leaves a previous cdktf.out exactly as it was", () => {
+    const target = join(freshDir(), "cdktf.out");
+    mkdirSync(target);
+    writeFileSync(join(target, "marker"), "previous synth");
+    const result = synthPlatform(broken("prod", { natGateways: "single" }), target);
+    expect(result.ok).toBe(false);
+    expect(readdirSync(target)).toEqual(["marker"]);
+    expect(readFileSync(join(target, "marker"), "utf8")).toBe("previous synth");
+  });
+
+  it("exits 1 from the command line with every problem on stderr", () => {
+    const dir = freshDir();
+    const entry = join(dir, "bad-main.ts");
+    writeFileSync(
+      entry,
+      [
+        `import { platform } from ${JSON.stringify(join(REPO, "apps/platform"))};`,
+        `import { runSynthCli } from ${JSON.stringify(join(REPO, "apps/shared/synth"))};`,
+        `const [dev, prod] = platform.environments;`,
+        `runSynthCli({ ...platform, environments: [{ ...dev, vpcCidr: "8.8.8.0/24" }, { ...prod, natGateways: "single" }] });`,
+      ].join("\n"),
+    );
+    const target = join(dir, "cdktf.out");
+    const run = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), entry], {
+      cwd: REPO,
+      env: { ...withoutCdktfOutdir(process.env), SYNTH_OUTDIR: target },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('dev.vpcCidr: got "8.8.8.0/24"');
+    expect(run.stderr).toContain('prod.natGateways: got "single"');
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(target)).toBe(false);
+  });
+});

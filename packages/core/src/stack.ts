@@ -1,0 +1,41 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Aspects, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { configureS3Backend } from "./backend";
+import type { EnvironmentConfig } from "./config";
+import { Naming } from "./naming";
+import { environmentTags, RequiredTagsAspect } from "./tagging";
+import { VERSIONS } from "./versions";
+
+export interface EnvironmentStackProps {
+  /** A config already checked by `validateEnvironmentConfigs`. */
+  readonly config: EnvironmentConfig;
+  /** The stack's role within the environment: `infra`, `platform` or `apps`. */
+  readonly component: string;
+}
+
+/**
+ * A stack of one environment, `<env>-<component>`: the AWS provider pinned to the
+ * environment's account and region with its default tags, the S3 backend at
+ * `<env>/<env>-<component>.tfstate`, the required-tags check and the Terraform version floor.
+ */
+export class EnvironmentStack extends TerraformStack {
+  public readonly config: EnvironmentConfig;
+  public readonly naming: Naming;
+  public readonly awsProvider: AwsProvider;
+
+  constructor(scope: Construct, props: EnvironmentStackProps) {
+    const stackName = `${props.config.name}-${props.component}`;
+    super(scope, stackName);
+    this.config = props.config;
+    this.naming = new Naming(props.config.project, props.config.name);
+    this.awsProvider = new AwsProvider(this, "aws", {
+      region: props.config.region,
+      allowedAccountIds: [props.config.accountId],
+      defaultTags: [{ tags: environmentTags(props.config) }],
+    });
+    configureS3Backend(this, props.config.state, props.config.name, stackName);
+    this.addOverride("terraform.required_version", VERSIONS.terraform.version);
+    Aspects.of(this).add(new RequiredTagsAspect());
+  }
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import {
+  findConfigProblems,
+  validateEnvironmentConfig,
+  validateEnvironmentConfigs,
+  ValidationError,
+} from "../src";
+import { devConfig, prodConfig } from "../../../test/helpers";
+
+function problemFields(config: Parameters<typeof findConfigProblems>[0]): string[] {
+  return findConfigProblems(config).map((p) => p.field);
+}
+
+describe("validateEnvironmentConfig", () => {
+  it("accepts the reference dev and prod configs", () => {
+    expect(findConfigProblems(devConfig())).toEqual([]);
+    expect(findConfigProblems(prodConfig())).toEqual([]);
+    expect(() => validateEnvironmentConfigs([devConfig(), prodConfig()])).not.toThrow();
+  });
+
+  it("names the field, the value given and what is allowed", () => {
+    // GIVEN a public VPC range
+    const config = devConfig({ vpcCidr: "8.8.0.0/16" });
+    // WHEN validated THEN the message carries all three parts
+    expect(() => validateEnvironmentConfig(config)).toThrow(
+      /dev\.vpcCidr: got "8\.8\.0\.0\/16"; allowed: a private range inside 10\.0\.0\.0\/8/,
+    );
+  });
+
+  it("reports every problem at once, not just the first", () => {
+    const config = devConfig({ name: "Dev_1", region: "europe", vpcCidr: "10.0.0.0/24" });
+    try {
+      validateEnvironmentConfig(config);
+      expect.fail("expected a ValidationError");
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      const fields = (error as ValidationError).problems.map((p) => p.field);
+      expect(fields).toEqual(expect.arrayContaining(["Dev_1.name", "Dev_1.region", "Dev_1.vpcCidr"]));
+      expect((error as ValidationError).message).toMatch(/^Invalid environment config \(\d+ problems\)/);
+    }
+  });
+
+  it.each([
+    ["a CIDR that is not an address", "10.0.0/16"],
+    ["a public range", "100.64.0.0/16"],
+    ["a prefix wider than /16", "10.0.0.0/12"],
+    ["a prefix narrower than /20", "10.0.0.0/22"],
+    ["host bits set", "10.0.1.0/16"],
+  ])("fails when the VPC CIDR is %s", (_, cidr) => {
+    expect(problemFields(devConfig({ vpcCidr: cidr }))).toEqual(["dev.vpcCidr"]);
+  });
+
+  it("accepts every RFC 1918 range at /16 and /20", () => {
+    for (const cidr of ["10.0.0.0/16", "172.16.0.0/16", "172.31.240.0/20", "192.168.0.0/16"]) {
+      expect(problemFields(devConfig({ vpcCidr: cidr }))).toEqual([]);
+    }
+  });
+
+  it("fails when there are fewer than two zones", () => {
+    expect(problemFields(devConfig({ availabilityZones: ["eu-west-1a"] }))).toEqual(["dev.availabilityZones"]);
+  });
+
+  it("fails when there are more zones than the region has", () => {
+    const problems = findConfigProblems(
+      devConfig({ availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"] }),
+    );
+    expect(problems.map((p) => p.allowed)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/at most 3 zones: eu-west-1 has eu-west-1a, eu-west-1b, eu-west-1c/)]),
+    );
+  });
+
+  it("fails when a zone is listed twice", () => {
+    expect(problemFields(devConfig({ availabilityZones: ["eu-west-1a", "eu-west-1a"] }))).toEqual([
+      "dev.availabilityZones[1]",
+    ]);
+  });
+
+  it("fails when a zone belongs to another region", () => {
+    expect(problemFields(devConfig({ availabilityZones: ["eu-west-1a", "us-east-1b"] }))).toEqual([
+      "dev.availabilityZones[1]",
+    ]);
+  });
+
+  it("fails when production has fewer than three zones", () => {
+    const problems = findConfigProblems(prodConfig({ availabilityZones: ["eu-west-1a", "eu-west-1b"] }));
+    expect(problems).toEqual([
+      expect.objectContaining({ field: "prod.availabilityZones", allowed: expect.stringMatching(/at least 3 zones in production/) }),
+    ]);
+  });
+
+  it("fails when production has a single NAT gateway", () => {
+    expect(problemFields(prodConfig({ natGateways: "single" }))).toEqual(["prod.natGateways"]);
+  });
+
+  it.each(["Dev", "dev_1", "-dev", "d", "a-very-long-environment"])(
+    "fails when the environment name is %j",
+    (name) => {
+      expect(problemFields(devConfig({ name }))).toEqual([`${name}.name`]);
+    },
+  );
+
+  it.each(["eu-west", "EU-WEST-1", "euwest1", ""])("fails when the region is malformed: %j", (region) => {
+    const fields = problemFields(devConfig({ region }));
+    expect(fields).toContain("dev.region");
+  });
+
+  it("fails when the region is well formed but unknown, naming where to add it", () => {
+    const problems = findConfigProblems(devConfig({ region: "ap-east-9", availabilityZones: ["ap-east-9a", "ap-east-9b"] }));
+    expect(problems).toEqual([
+      expect.objectContaining({ field: "dev.region", allowed: expect.stringContaining("REGION_ZONES") }),
+    ]);
+  });
+
+  it("fails when the owner tag is missing", () => {
+    const config = devConfig({ tags: {} as never });
+    expect(problemFields(config)).toEqual(["dev.tags.owner"]);
+  });
+
+  it("fails when a derived tag is set by hand", () => {
+    expect(problemFields(devConfig({ tags: { owner: "team", environment: "staging" } }))).toEqual([
+      "dev.tags.environment",
+    ]);
+  });
+
+  it("fails when a tag key uses the reserved aws: prefix", () => {
+    expect(problemFields(devConfig({ tags: { owner: "team", "aws:foo": "x" } }))).toEqual(['dev.tags["aws:foo"]']);
+  });
+
+  it("fails when the account id is not 12 digits", () => {
+    expect(problemFields(devConfig({ accountId: "1234" }))).toEqual(["dev.accountId"]);
+  });
+
+  it("fails when the flow-log retention is not a CloudWatch value, or short in production", () => {
+    expect(problemFields(devConfig({ flowLogRetentionDays: 10 }))).toEqual(["dev.flowLogRetentionDays"]);
+    expect(problemFields(prodConfig({ flowLogRetentionDays: 30 }))).toEqual(["prod.flowLogRetentionDays"]);
+  });
+
+  it("fails when the state backend is malformed", () => {
+    const fields = problemFields(
+      devConfig({ state: { bucket: "Bad_Bucket", region: "x", kmsKeyArn: "alias/qod" } }),
+    );
+    expect(fields).toEqual(["dev.state.bucket", "dev.state.region", "dev.state.kmsKeyArn"]);
+  });
+
+  it("fails when two environments share a name", () => {
+    expect(() => validateEnvironmentConfigs([devConfig(), devConfig({ vpcCidr: "10.11.0.0/16" })])).toThrow(
+      /environments\[1\]\.name: got "dev"; allowed: a name no other environment uses/,
+    );
+  });
+});

@@ -1,0 +1,96 @@
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { App, Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { EnvironmentStack, Naming, RequiredTagsAspect, stateKey, VERSIONS, SUPPORTED_EKS_VERSIONS } from "../src";
+import { devConfig, freshDir, TfJson } from "../../../test/helpers";
+import { Aspects, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+
+describe("Naming", () => {
+  it("names resources <project>-<env>-<component>", () => {
+    const naming = new Naming("qod", "dev");
+    expect(naming.name("eks")).toBe("qod-dev-eks");
+    expect(naming.prefix).toBe("qod-dev");
+  });
+
+  it("fails when a part breaks the naming rules", () => {
+    expect(() => new Naming("QOD", "dev")).toThrow(/naming\.project: got "QOD"/);
+    expect(() => new Naming("qod", "dev").name("Flow_Logs")).toThrow(/component: got "Flow_Logs"/);
+  });
+});
+
+describe("EnvironmentStack", () => {
+  function synth(): TfJson {
+    const app = Testing.app();
+    const stack = new EnvironmentStack(app, { config: devConfig(), component: "infra" });
+    return JSON.parse(Testing.synth(stack));
+  }
+
+  it("pins the provider to the account and region with the required default tags", () => {
+    const provider = synth().provider!.aws[0];
+    expect(provider.region).toBe("eu-west-1");
+    expect(provider.allowed_account_ids).toEqual(["111111111111"]);
+    expect(provider.default_tags[0].tags).toEqual({
+      project: "qod",
+      environment: "dev",
+      owner: "platform-team",
+      "managed-by": "cdktf",
+    });
+  });
+
+  it("stores state at <env>/<stack>.tfstate, encrypted with the state key, with native locking", () => {
+    const terraform = synth().terraform!;
+    expect(terraform.backend.s3).toEqual({
+      bucket: "qod-tfstate-111111111111-eu-west-1",
+      key: "dev/dev-infra.tfstate",
+      region: "eu-west-1",
+      encrypt: true,
+      kms_key_id: "arn:aws:kms:eu-west-1:111111111111:alias/qod-tfstate",
+      use_lockfile: true,
+    });
+    expect(terraform.required_version).toBe(VERSIONS.terraform.version);
+    expect(stateKey("prod", "prod-apps")).toBe("prod/prod-apps.tfstate");
+  });
+});
+
+describe("RequiredTagsAspect", () => {
+  function stackWith(providerTags: Record<string, string> | undefined, ownTags?: Record<string, string>) {
+    const app = new App({ outdir: freshDir() });
+    const stack = new TerraformStack(app, "tags");
+    new AwsProvider(stack, "aws", { region: "eu-west-1", defaultTags: providerTags ? [{ tags: providerTags }] : undefined });
+    new Vpc(stack, "Vpc", { cidrBlock: "10.0.0.0/16", tags: ownTags });
+    Aspects.of(stack).add(new RequiredTagsAspect());
+    return app;
+  }
+
+  it("fails synth when a taggable resource lacks required tags, naming them", () => {
+    const app = stackWith({ project: "qod", environment: "dev" });
+    expect(() => app.synth()).toThrow(/aws_vpc is missing required tag\(s\) owner, managed-by/);
+  });
+
+  it("counts the resource's own tags together with the provider's default tags", () => {
+    const app = stackWith({ project: "qod", environment: "dev" }, { owner: "me", "managed-by": "cdktf" });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it("fails synth when there are no default tags at all", () => {
+    expect(() => stackWith(undefined).synth()).toThrow(/missing required tag\(s\) project, environment, owner, managed-by/);
+  });
+});
+
+describe("VERSIONS", () => {
+  it("dates every pin and keeps the EKS version inside the supported table", () => {
+    const pins = [VERSIONS.terraform, ...Object.values(VERSIONS.providers), ...Object.values(VERSIONS.eks)];
+    for (const pin of pins) expect(pin.chosen).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Object.keys(SUPPORTED_EKS_VERSIONS)).toContain(VERSIONS.eks.kubernetes.version);
+  });
+
+  it("matches the provider versions the installed bindings were generated for", async () => {
+    const aws = await import("@cdktf/provider-aws/lib/provider");
+    expect(aws.AwsProvider.tfResourceType).toBe("aws");
+    const meta = JSON.parse(
+      (await import("node:fs")).readFileSync(require.resolve("@cdktf/provider-aws/package.json"), "utf8"),
+    );
+    expect(meta.cdktf.provider.version).toBe(VERSIONS.providers.aws.version);
+  });
+});

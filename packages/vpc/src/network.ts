@@ -1,0 +1,363 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc as TfVpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import {
+  cidrSubnet,
+  isNetworkAligned,
+  isPrivateRange,
+  LOG_RETENTION_DAYS,
+  NatGatewayMode,
+  Naming,
+  parseCidr,
+  ProblemCollector,
+} from "@qod/core";
+import { Construct } from "constructs";
+
+/** Most zones a Network lays out (private subnets take 6 of 8 equal slots of the VPC). */
+export const MAX_NETWORK_AZS = 6;
+
+export interface NetworkProps {
+  /** Names resources `<project>-<env>-<component>`. */
+  readonly naming: Naming;
+  /** VPC CIDR: RFC 1918, /16 to /20, network-aligned. */
+  readonly cidr: string;
+  /** Zones by full name, 2 to {@link MAX_NETWORK_AZS}, distinct. */
+  readonly availabilityZones: readonly string[];
+  /** NAT layout: `single` (one gateway, first zone) or `per-az`. */
+  readonly natGateways: NatGatewayMode;
+  /**
+   * Name of the EKS cluster that will use the subnets; adds `kubernetes.io/cluster/<name> = shared`.
+   * @default - no cluster tag
+   */
+  readonly clusterName?: string;
+  /**
+   * Retention of the flow-log group.
+   * @default 365
+   */
+  readonly flowLogRetentionDays?: number;
+  /**
+   * Extra tags on every resource of the network (provider default tags still apply).
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/** The subnet plan of a VPC: which CIDR each tier gets in each zone. */
+export interface SubnetPlan {
+  readonly public: readonly string[];
+  readonly private: readonly string[];
+  readonly database: readonly string[];
+}
+
+/**
+ * Derives subnet CIDRs from the VPC CIDR, for `zoneCount` zones. The VPC is cut into 8 equal
+ * slots: slots 0-5 are the private subnets (nodes and pods, which take most addresses with the
+ * VPC CNI), slot 6 is cut into 8 public subnets and slot 7 into 8 database subnets.
+ * A /16 gives /19 private, /22 public and /22 database subnets; a /20 gives /23, /26 and /26.
+ */
+export function planSubnets(vpcCidr: string, zoneCount: number): SubnetPlan {
+  const zones = Array.from({ length: zoneCount }, (_, i) => i);
+  const publicSlot = cidrSubnet(vpcCidr, 3, 6);
+  const databaseSlot = cidrSubnet(vpcCidr, 3, 7);
+  return {
+    private: zones.map((i) => cidrSubnet(vpcCidr, 3, i)),
+    public: zones.map((i) => cidrSubnet(publicSlot, 3, i)),
+    database: zones.map((i) => cidrSubnet(databaseSlot, 3, i)),
+  };
+}
+
+function validate(scope: Construct, props: NetworkProps): void {
+  const p = new ProblemCollector(`Network props at ${scope.node.path}`);
+  const cidr = parseCidr(props.cidr);
+  p.check(
+    cidr !== undefined && isPrivateRange(cidr) && cidr.prefix >= 16 && cidr.prefix <= 20 && isNetworkAligned(cidr),
+    "cidr",
+    props.cidr,
+    "a network-aligned RFC 1918 CIDR from /16 to /20",
+  );
+  const azs = props.availabilityZones;
+  p.check(
+    azs.length >= 2 && azs.length <= MAX_NETWORK_AZS,
+    "availabilityZones",
+    azs,
+    `2 to ${MAX_NETWORK_AZS} zones`,
+  );
+  p.check(new Set(azs).size === azs.length, "availabilityZones", azs, "each zone once");
+  p.check(
+    props.natGateways === "single" || props.natGateways === "per-az",
+    "natGateways",
+    props.natGateways,
+    '"single" or "per-az"',
+  );
+  if (props.flowLogRetentionDays !== undefined) {
+    p.check(
+      LOG_RETENTION_DAYS.includes(props.flowLogRetentionDays),
+      "flowLogRetentionDays",
+      props.flowLogRetentionDays,
+      `one of ${LOG_RETENTION_DAYS.join(", ")}`,
+    );
+  }
+  p.throwIfAny();
+}
+
+/**
+ * A VPC for an EKS platform: per zone a public, a private and a database subnet derived from the
+ * VPC CIDR; an internet gateway; NAT gateways (one, or one per zone); EKS discovery tags; the
+ * default security group stripped of all rules; flow logs to a KMS-encrypted log group; and an
+ * S3 gateway endpoint so image layers from ECR do not cross the NAT gateways.
+ */
+export class Network extends Construct {
+  public readonly vpc: TfVpc;
+  public readonly vpcId: string;
+  public readonly vpcCidr: string;
+  public readonly availabilityZones: readonly string[];
+  public readonly publicSubnets: readonly Subnet[];
+  public readonly privateSubnets: readonly Subnet[];
+  public readonly databaseSubnets: readonly Subnet[];
+  public readonly publicSubnetIds: string[];
+  public readonly privateSubnetIds: string[];
+  public readonly databaseSubnetIds: string[];
+  public readonly natGateways: readonly NatGateway[];
+  public readonly privateRouteTables: readonly RouteTable[];
+  public readonly flowLogGroup: CloudwatchLogGroup;
+  public readonly flowLogKey: KmsKey;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    validate(this, props);
+    const { naming } = props;
+    const extra = props.tags ?? {};
+    const named = (component: string, more: Record<string, string> = {}) => ({
+      ...extra,
+      ...more,
+      Name: naming.name(component),
+    });
+    const clusterTag: Record<string, string> = props.clusterName
+      ? { [`kubernetes.io/cluster/${props.clusterName}`]: "shared" }
+      : {};
+    const azs = [...props.availabilityZones];
+    const plan = planSubnets(props.cidr, azs.length);
+    const suffix = (az: string) => az.slice(-1);
+
+    this.vpc = new TfVpc(this, "Resource", {
+      cidrBlock: props.cidr,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: named("vpc"),
+    });
+    this.vpcId = this.vpc.id;
+    this.vpcCidr = props.cidr;
+    this.availabilityZones = azs;
+
+    // Nothing may use the default security group: manage it with no rules at all.
+    new DefaultSecurityGroup(this, "DefaultSecurityGroup", {
+      vpcId: this.vpc.id,
+      ingress: [],
+      egress: [],
+      tags: named("default-deny"),
+    });
+
+    const igw = new InternetGateway(this, "InternetGateway", {
+      vpcId: this.vpc.id,
+      tags: named("igw"),
+    });
+
+    // Public tier: load balancers and NAT gateways only; nothing gets a public IP by default.
+    const publicRouteTable = new RouteTable(this, "PublicRouteTable", {
+      vpcId: this.vpc.id,
+      tags: named("public"),
+    });
+    new Route(this, "PublicDefaultRoute", {
+      routeTableId: publicRouteTable.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: igw.id,
+    });
+    this.publicSubnets = azs.map((az, i) => {
+      const subnet = new Subnet(this, `PublicSubnet${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        cidrBlock: plan.public[i],
+        mapPublicIpOnLaunch: false,
+        tags: named(`public-${suffix(az)}`, { ...clusterTag, "kubernetes.io/role/elb": "1", tier: "public" }),
+      });
+      new RouteTableAssociation(this, `PublicSubnet${i}RouteTable`, {
+        subnetId: subnet.id,
+        routeTableId: publicRouteTable.id,
+      });
+      return subnet;
+    });
+
+    const natZones = props.natGateways === "per-az" ? azs : [azs[0]];
+    this.natGateways = natZones.map((az, i) => {
+      const eip = new Eip(this, `NatEip${i}`, { domain: "vpc", tags: named(`nat-${suffix(az)}`) });
+      return new NatGateway(this, `NatGateway${i}`, {
+        allocationId: eip.allocationId,
+        subnetId: this.publicSubnets[i].id,
+        tags: named(`nat-${suffix(az)}`),
+        dependsOn: [igw],
+      });
+    });
+
+    // Private tier: nodes and pods. Each zone routes out through its own NAT gateway if it has one.
+    const privateRouteTables: RouteTable[] = [];
+    this.privateSubnets = azs.map((az, i) => {
+      const subnet = new Subnet(this, `PrivateSubnet${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        cidrBlock: plan.private[i],
+        tags: named(`private-${suffix(az)}`, {
+          ...clusterTag,
+          "kubernetes.io/role/internal-elb": "1",
+          tier: "private",
+        }),
+      });
+      const table = new RouteTable(this, `PrivateRouteTable${i}`, {
+        vpcId: this.vpc.id,
+        tags: named(`private-${suffix(az)}`),
+      });
+      new Route(this, `PrivateRouteTable${i}DefaultRoute`, {
+        routeTableId: table.id,
+        destinationCidrBlock: "0.0.0.0/0",
+        natGatewayId: this.natGateways[Math.min(i, this.natGateways.length - 1)].id,
+      });
+      new RouteTableAssociation(this, `PrivateSubnet${i}RouteTable`, {
+        subnetId: subnet.id,
+        routeTableId: table.id,
+      });
+      privateRouteTables.push(table);
+      return subnet;
+    });
+    this.privateRouteTables = privateRouteTables;
+
+    // Database tier: no route to the internet in either direction.
+    const databaseRouteTable = new RouteTable(this, "DatabaseRouteTable", {
+      vpcId: this.vpc.id,
+      tags: named("database"),
+    });
+    this.databaseSubnets = azs.map((az, i) => {
+      const subnet = new Subnet(this, `DatabaseSubnet${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        cidrBlock: plan.database[i],
+        tags: named(`database-${suffix(az)}`, { tier: "database" }),
+      });
+      new RouteTableAssociation(this, `DatabaseSubnet${i}RouteTable`, {
+        subnetId: subnet.id,
+        routeTableId: databaseRouteTable.id,
+      });
+      return subnet;
+    });
+
+    this.publicSubnetIds = this.publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = this.privateSubnets.map((s) => s.id);
+    this.databaseSubnetIds = this.databaseSubnets.map((s) => s.id);
+
+    const region = new DataAwsRegion(this, "Region");
+    const partition = new DataAwsPartition(this, "Partition");
+    const caller = new DataAwsCallerIdentity(this, "CallerIdentity");
+
+    new VpcEndpoint(this, "S3Endpoint", {
+      vpcId: this.vpc.id,
+      serviceName: `com.amazonaws.${region.region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: [...privateRouteTables.map((t) => t.id), databaseRouteTable.id],
+      tags: named("s3"),
+    });
+
+    // Flow logs: every accepted and rejected flow, to a KMS-encrypted log group.
+    const logGroupName = `/aws/vpc/${naming.name("flow-logs")}`;
+    const logGroupArn = `arn:${partition.partition}:logs:${region.region}:${caller.accountId}:log-group:${logGroupName}`;
+    this.flowLogKey = new KmsKey(this, "FlowLogKey", {
+      description: `Encrypts the VPC flow logs of ${naming.prefix}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AccountAdministers",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${partition.partition}:iam::${caller.accountId}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+          {
+            Sid: "CloudWatchLogsUsesKeyForThisGroup",
+            Effect: "Allow",
+            Principal: { Service: `logs.${region.region}.amazonaws.com` },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
+          },
+        ],
+      }),
+      tags: named("flow-logs"),
+    });
+    new KmsAlias(this, "FlowLogKeyAlias", {
+      name: `alias/${naming.name("flow-logs")}`,
+      targetKeyId: this.flowLogKey.keyId,
+    });
+    this.flowLogGroup = new CloudwatchLogGroup(this, "FlowLogGroup", {
+      name: logGroupName,
+      retentionInDays: props.flowLogRetentionDays ?? 365,
+      kmsKeyId: this.flowLogKey.arn,
+      tags: named("flow-logs"),
+    });
+    const flowLogRole = new IamRole(this, "FlowLogRole", {
+      name: naming.name("vpc-flow-logs"),
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+              StringEquals: { "aws:SourceAccount": caller.accountId },
+            },
+          },
+        ],
+      }),
+      tags: named("vpc-flow-logs"),
+    });
+    new IamRolePolicy(this, "FlowLogRolePolicy", {
+      role: flowLogRole.id,
+      name: "write-flow-logs",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: [this.flowLogGroup.arn, `${this.flowLogGroup.arn}:*`],
+          },
+        ],
+      }),
+    });
+    new FlowLog(this, "FlowLog", {
+      vpcId: this.vpc.id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: this.flowLogGroup.arn,
+      iamRoleArn: flowLogRole.arn,
+      maxAggregationInterval: 60,
+      tags: named("flow-logs"),
+    });
+  }
+}

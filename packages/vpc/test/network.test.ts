@@ -1,0 +1,154 @@
+import { Naming, parseCidr, cidrContains } from "@qod/core";
+import { Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { MAX_NETWORK_AZS, Network, NetworkProps, planSubnets } from "../src";
+import { onlyResource, resources, TfJson } from "../../../test/helpers";
+
+const naming = new Naming("qod", "dev");
+const base: NetworkProps = {
+  naming,
+  cidr: "10.10.0.0/16",
+  availabilityZones: ["eu-west-1a", "eu-west-1b"],
+  natGateways: "single",
+};
+
+function synth(props: Partial<NetworkProps> = {}): TfJson {
+  return JSON.parse(Testing.synthScope((scope) => new Network(scope, "Network", { ...base, ...props })));
+}
+
+function subnetsOfTier(json: TfJson, tier: string): any[] {
+  return resources(json, "aws_subnet").filter((s) => s.tags.tier === tier);
+}
+
+describe("Network with defaults (two zones, one NAT gateway)", () => {
+  const json = synth();
+
+  it("creates a VPC with DNS support and hostnames", () => {
+    expect(onlyResource(json, "aws_vpc")).toMatchObject({
+      cidr_block: "10.10.0.0/16",
+      enable_dns_support: true,
+      enable_dns_hostnames: true,
+      tags: { Name: "qod-dev-vpc" },
+    });
+  });
+
+  it("creates a public, a private and a database subnet per zone", () => {
+    for (const tier of ["public", "private", "database"]) {
+      expect(subnetsOfTier(json, tier).map((s) => s.availability_zone)).toEqual(["eu-west-1a", "eu-west-1b"]);
+    }
+    expect(subnetsOfTier(json, "public").every((s) => s.map_public_ip_on_launch === false)).toBe(true);
+  });
+
+  it("tags subnets for load balancer discovery", () => {
+    expect(subnetsOfTier(json, "public").every((s) => s.tags["kubernetes.io/role/elb"] === "1")).toBe(true);
+    expect(subnetsOfTier(json, "private").every((s) => s.tags["kubernetes.io/role/internal-elb"] === "1")).toBe(true);
+    expect(subnetsOfTier(json, "database").some((s) => "kubernetes.io/role/elb" in s.tags)).toBe(false);
+  });
+
+  it("routes both private subnets through the single NAT gateway", () => {
+    expect(resources(json, "aws_nat_gateway")).toHaveLength(1);
+    expect(resources(json, "aws_eip")).toEqual([expect.objectContaining({ domain: "vpc" })]);
+    const natRoutes = resources(json, "aws_route").filter((r) => r.nat_gateway_id);
+    expect(natRoutes).toHaveLength(2);
+    expect(new Set(natRoutes.map((r) => r.nat_gateway_id)).size).toBe(1);
+  });
+
+  it("gives the public route table the only internet gateway route and the database tier none", () => {
+    const igwRoutes = resources(json, "aws_route").filter((r) => r.gateway_id);
+    expect(igwRoutes).toEqual([expect.objectContaining({ destination_cidr_block: "0.0.0.0/0" })]);
+    const routeTables = json.resource!.aws_route_table;
+    const databaseTable = Object.keys(routeTables).find((k) => k.includes("DatabaseRouteTable"))!;
+    const routesOfDatabase = resources(json, "aws_route").filter((r) => r.route_table_id.includes(databaseTable));
+    expect(routesOfDatabase).toEqual([]);
+  });
+
+  it("manages the default security group with no rules", () => {
+    expect(onlyResource(json, "aws_default_security_group")).toMatchObject({ ingress: [], egress: [] });
+  });
+
+  it("sends all flows to a KMS-encrypted log group with a retention", () => {
+    expect(onlyResource(json, "aws_flow_log")).toMatchObject({
+      traffic_type: "ALL",
+      log_destination_type: "cloud-watch-logs",
+    });
+    const group = onlyResource(json, "aws_cloudwatch_log_group");
+    expect(group.retention_in_days).toBe(365);
+    expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\..+\.arn\}$/);
+    expect(onlyResource(json, "aws_kms_key").enable_key_rotation).toBe(true);
+  });
+
+  it("lets the flow-log role write only to its own log group", () => {
+    const policy = JSON.parse(onlyResource(json, "aws_iam_role_policy").policy);
+    expect(policy.Statement).toHaveLength(1);
+    expect(policy.Statement[0].Action).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]);
+    expect(policy.Statement[0].Resource.every((r: string) => r.includes("aws_cloudwatch_log_group"))).toBe(true);
+  });
+
+  it("adds an S3 gateway endpoint on the private and database route tables", () => {
+    const endpoint = onlyResource(json, "aws_vpc_endpoint");
+    expect(endpoint.vpc_endpoint_type).toBe("Gateway");
+    expect(endpoint.service_name).toMatch(/^com\.amazonaws\.\$\{data\.aws_region\..+\}\.s3$/);
+    expect(endpoint.route_table_ids).toHaveLength(3);
+  });
+});
+
+describe("Network options", () => {
+  it("puts a NAT gateway in every zone with per-az, each private table using its own zone's", () => {
+    const json = synth({ availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], natGateways: "per-az" });
+    const nats = json.resource!.aws_nat_gateway;
+    expect(Object.keys(nats)).toHaveLength(3);
+    const natRoutes = resources(json, "aws_route").filter((r) => r.nat_gateway_id);
+    const usedNats = natRoutes.map((r) => /aws_nat_gateway\.([^.]+)\.id/.exec(r.nat_gateway_id)![1]);
+    expect(new Set(usedNats).size).toBe(3);
+    // Route i goes to NAT i: the ids carry the zone index.
+    natRoutes.forEach((route) => {
+      const index = /PrivateRouteTable(\d)/.exec(route.route_table_id)![1];
+      expect(route.nat_gateway_id).toContain(`NatGateway${index}`);
+    });
+  });
+
+  it("tags subnets with the cluster name when given", () => {
+    const json = synth({ clusterName: "qod-dev-eks" });
+    const tagged = resources(json, "aws_subnet").filter((s) => s.tags["kubernetes.io/cluster/qod-dev-eks"] === "shared");
+    expect(tagged).toHaveLength(4); // public + private, not database
+  });
+
+  it("uses the given flow-log retention and extra tags", () => {
+    const json = synth({ flowLogRetentionDays: 30, tags: { team: "net" } });
+    expect(onlyResource(json, "aws_cloudwatch_log_group").retention_in_days).toBe(30);
+    expect(onlyResource(json, "aws_vpc").tags).toEqual({ team: "net", Name: "qod-dev-vpc" });
+  });
+});
+
+describe("planSubnets", () => {
+  it.each([
+    ["10.0.0.0/16", 3, ["10.0.0.0/19", "10.0.192.0/22", "10.0.224.0/22"]],
+    ["172.16.0.0/20", 2, ["172.16.0.0/23", "172.16.12.0/26", "172.16.14.0/26"]],
+  ])("derives non-overlapping subnets inside %s", (vpc, zones, firsts) => {
+    const plan = planSubnets(vpc, zones);
+    expect([plan.private[0], plan.public[0], plan.database[0]]).toEqual(firsts);
+    const all = [...plan.private, ...plan.public, ...plan.database].map((c) => parseCidr(c)!);
+    expect(all).toHaveLength(zones * 3);
+    all.forEach((a, i) => {
+      expect(cidrContains(parseCidr(vpc)!, a)).toBe(true);
+      all.slice(i + 1).forEach((b) => expect(cidrContains(a, b) || cidrContains(b, a)).toBe(false));
+    });
+  });
+
+  it(`fits ${MAX_NETWORK_AZS} zones`, () => {
+    expect(planSubnets("10.0.0.0/16", MAX_NETWORK_AZS).private).toHaveLength(MAX_NETWORK_AZS);
+  });
+});
+
+describe("Network validation", () => {
+  it.each<[string, Partial<NetworkProps>, RegExp]>([
+    ["the CIDR is public", { cidr: "8.0.0.0/16" }, /cidr: got "8\.0\.0\.0\/16"/],
+    ["there is one zone", { availabilityZones: ["eu-west-1a"] }, /availabilityZones: got \["eu-west-1a"\]; allowed: 2 to 6 zones/],
+    ["there are seven zones", { availabilityZones: ["a", "b", "c", "d", "e", "f", "g"] }, /allowed: 2 to 6 zones/],
+    ["a zone repeats", { availabilityZones: ["eu-west-1a", "eu-west-1a"] }, /allowed: each zone once/],
+    ["the NAT mode is unknown", { natGateways: "none" as never }, /natGateways: got "none"/],
+    ["the retention is not a CloudWatch value", { flowLogRetentionDays: 42 }, /flowLogRetentionDays: got 42/],
+  ])("fails when %s", (_, props, message) => {
+    expect(() => synth(props)).toThrow(message);
+  });
+});
