@@ -1,4 +1,4 @@
-import { EnvironmentConfig } from "@qod/core";
+import { ClusterConfig, EnvironmentConfig } from "@qod/core";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +47,13 @@ export function devConfig(overrides: Partial<EnvironmentConfig> = {}): Environme
       region: "eu-west-1",
       kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:alias/qod-tfstate",
     },
+    cluster: {
+      kubernetesVersion: "1.35",
+      endpointPublicAccessCidrs: ["203.0.113.0/24"],
+      adminPrincipalArns: ["arn:aws:iam::111111111111:role/platform-admin"],
+      logRetentionDays: 30,
+      nodeGroups: { general: { instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 2, maxSize: 4 } },
+    },
     ...overrides,
   };
 }
@@ -61,6 +68,18 @@ export function prodConfig(overrides: Partial<EnvironmentConfig> = {}): Environm
     natGateways: "per-az",
     domain: "example.com",
     flowLogRetentionDays: 365,
+    cluster: {
+      kubernetesVersion: "1.35",
+      endpointPublicAccessCidrs: [],
+      adminPrincipalArns: ["arn:aws:iam::111111111111:role/platform-admin"],
+      logRetentionDays: 365,
+      nodeGroups: { general: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 10 } },
+    },
     ...overrides,
   });
+}
+
+/** A cluster config with `patch` applied on top of `base`'s. */
+export function withCluster(base: EnvironmentConfig, patch: Partial<ClusterConfig>): EnvironmentConfig {
+  return { ...base, cluster: { ...base.cluster, ...patch } };
 }

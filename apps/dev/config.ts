@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from "@qod/core";
+import { type EnvironmentConfig, VERSIONS } from "@qod/core";
 import { bootstrap } from "../bootstrap/config";
 import { stateBackendOf } from "../bootstrap/state-bucket-stack";
 
@@ -16,4 +16,14 @@ export const dev: EnvironmentConfig = {
   flowLogRetentionDays: 30,
   tags: { owner: "platform-team", "cost-center": "qod-dev" },
   state: stateBackendOf(bootstrap),
+  cluster: {
+    kubernetesVersion: VERSIONS.eks.kubernetes.version,
+    // The office/VPN egress range (documentation range as a placeholder): kubectl from there.
+    endpointPublicAccessCidrs: ["203.0.113.0/24"],
+    adminPrincipalArns: ["arn:aws:iam::111111111111:role/platform-admin"],
+    logRetentionDays: 30,
+    nodeGroups: {
+      general: { instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 2, maxSize: 4, diskSizeGiB: 50 },
+    },
+  },
 };

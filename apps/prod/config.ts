@@ -1,8 +1,8 @@
-import type { EnvironmentConfig } from "@qod/core";
+import { type EnvironmentConfig, VERSIONS } from "@qod/core";
 import { bootstrap } from "../bootstrap/config";
 import { stateBackendOf } from "../bootstrap/state-bucket-stack";
 
-/** Production: three zones, a NAT gateway per zone, a year of flow logs. */
+/** Production: three zones, a NAT gateway per zone, private API endpoint, a year of logs. */
 export const prod: EnvironmentConfig = {
   project: "qod",
   name: "prod",
@@ -16,4 +16,14 @@ export const prod: EnvironmentConfig = {
   flowLogRetentionDays: 365,
   tags: { owner: "platform-team", "cost-center": "qod-prod" },
   state: stateBackendOf(bootstrap),
+  cluster: {
+    kubernetesVersion: VERSIONS.eks.kubernetes.version,
+    // Private endpoint only: kubectl and the platform stack run from inside the VPC (VPN or SSM).
+    endpointPublicAccessCidrs: [],
+    adminPrincipalArns: ["arn:aws:iam::111111111111:role/platform-admin"],
+    logRetentionDays: 365,
+    nodeGroups: {
+      general: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 10, diskSizeGiB: 80 },
+    },
+  },
 };

@@ -69,15 +69,64 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
     });
   });
 
-  it("exposes the network outputs the later stacks read", () => {
+  it("exposes the network and cluster outputs the later stacks read", () => {
     expect(Object.keys(stack(`${env}-infra`).output!).sort()).toEqual([
       "availability_zones",
+      "cluster_certificate_authority_data",
+      "cluster_endpoint",
+      "cluster_name",
+      "cluster_oidc_issuer_url",
+      "cluster_oidc_provider_arn",
+      "cluster_security_group_id",
       "database_subnet_ids",
+      "node_role_arn",
       "private_subnet_ids",
       "public_subnet_ids",
       "vpc_cidr",
       "vpc_id",
     ]);
+  });
+
+  it("runs the cluster and its nodes in the private subnets of the environment's network", () => {
+    const json = stack(`${env}-infra`);
+    const privateSubnets = Object.entries(json.resource!.aws_subnet)
+      .filter(([, s]) => s.tags.tier === "private")
+      .map(([id]) => `\${aws_subnet.${id}.id}`);
+    expect(onlyResource(json, "aws_eks_cluster").vpc_config.subnet_ids).toEqual(privateSubnets);
+    expect(onlyResource(json, "aws_eks_node_group").subnet_ids).toEqual(privateSubnets);
+    expect(onlyResource(json, "aws_eks_cluster").name).toBe(`qod-${env}-eks`);
+  });
+
+  it("keeps the Terraform addresses of the cluster and its node group stable", () => {
+    // Renaming a construct id changes these and makes Terraform replace the cluster.
+    const json = stack(`${env}-infra`);
+    expect(Object.keys(json.resource!.aws_eks_cluster)).toEqual(["Cluster_EB0386A7"]);
+    expect(Object.keys(json.resource!.aws_eks_node_group)).toEqual(["Cluster_NodeGroup-general_C1BA34B1"]);
+    expect(Object.keys(json.resource!.aws_vpc)).toEqual(["Network_1C6012B5"]);
+  });
+});
+
+describe("per-environment cluster settings", () => {
+  it("dev: public endpoint for the allow-list only, t3.medium 1/2/4, no deletion protection", () => {
+    const json = stack("dev-infra");
+    const cluster = onlyResource(json, "aws_eks_cluster");
+    expect(cluster.vpc_config).toMatchObject({ endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["203.0.113.0/24"] });
+    expect(cluster.deletion_protection).toBe(false);
+    expect(onlyResource(json, "aws_eks_node_group")).toMatchObject({
+      instance_types: ["t3.medium"],
+      scaling_config: { min_size: 1, desired_size: 2, max_size: 4 },
+    });
+  });
+
+  it("prod: private endpoint only, deletion protection, at least 3 nodes over 3 zones, up to 10", () => {
+    const json = stack("prod-infra");
+    const cluster = onlyResource(json, "aws_eks_cluster");
+    expect(cluster.vpc_config.endpoint_public_access).toBe(false);
+    expect(cluster.deletion_protection).toBe(true);
+    const group = onlyResource(json, "aws_eks_node_group");
+    expect(group.scaling_config.min_size).toBeGreaterThanOrEqual(3);
+    expect(group.scaling_config.max_size).toBe(10);
+    expect(group.subnet_ids).toHaveLength(3);
   });
 });
 
@@ -194,6 +243,12 @@ describe("bad input: rejected with the field named, nothing written", () => {
     ["an environment name with capitals", broken("dev", { name: "Dev" }), "Dev.name"],
     ["a malformed region", broken("dev", { region: "eu_west_1" }), "dev.region"],
     ["a missing owner tag", broken("dev", { tags: { "cost-center": "x" } as never }), "dev.tags.owner"],
+    ["a node group with min above max", broken("dev", { cluster: { ...platform.environments[0].cluster, nodeGroups: { general: { instanceTypes: ["t3.medium"], minSize: 5, desiredSize: 5, maxSize: 4 } } } }), "dev.cluster.nodeGroups.general.minSize"],
+    ["a malformed instance type", broken("dev", { cluster: { ...platform.environments[0].cluster, nodeGroups: { general: { instanceTypes: ["t3-medium"], minSize: 1, desiredSize: 1, maxSize: 2 } } } }), "dev.cluster.nodeGroups.general.instanceTypes[0]"],
+    ["an unsupported Kubernetes version", broken("dev", { cluster: { ...platform.environments[0].cluster, kubernetesVersion: "1.29" } }), "dev.cluster.kubernetesVersion"],
+    ["prod's API endpoint open to the world", broken("prod", { cluster: { ...platform.environments[1].cluster, endpointPublicAccessCidrs: ["0.0.0.0/0"] } }), "prod.cluster.endpointPublicAccessCidrs[0]"],
+    ["a prod node group of 2 nodes", broken("prod", { cluster: { ...platform.environments[1].cluster, nodeGroups: { general: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 10 } } } }), "prod.cluster.nodeGroups.general.minSize"],
+    ["an admin principal that is not an ARN", broken("dev", { cluster: { ...platform.environments[0].cluster, adminPrincipalArns: ["admin"] } }), "dev.cluster.adminPrincipalArns[0]"],
     ["a bad bootstrap bucket", { ...platform, bootstrap: { ...platform.bootstrap, bucket: "Not A Bucket" } }, "bootstrap.bucket"],
   ])("fails on %s", (_, definition, field) => {
     const target = join(freshDir(), "cdktf.out");

@@ -1,6 +1,15 @@
 import { ProblemCollector, ValidationError } from "./errors";
 import { isNetworkAligned, isPrivateRange, parseCidr, PRIVATE_RANGES } from "./cidr";
 import { isWellFormedRegion, REGION_ZONES, zonesOf } from "./regions";
+import {
+  checkAdminPrincipals,
+  checkEndpointCidrs,
+  checkGroupName,
+  checkKubernetesName,
+  checkKubernetesVersion,
+  checkNodeGroupSizing,
+  NodeGroupSizing,
+} from "./cluster-rules";
 
 /** How NAT gateways are laid out. */
 export type NatGatewayMode =
@@ -23,6 +32,28 @@ export interface StateBackendConfig {
 export interface EnvironmentTags {
   readonly owner: string;
   readonly [key: string]: string;
+}
+
+/** The EKS cluster of an environment. */
+export interface ClusterConfig {
+  /** EKS Kubernetes minor; one of `SUPPORTED_EKS_VERSIONS`. Default: `VERSIONS.eks.kubernetes.version`. */
+  readonly kubernetesVersion: string;
+  /**
+   * CIDRs allowed to reach the public API endpoint. Empty: the endpoint is private only
+   * (reach it from inside the VPC, a VPN or SSM). Never `0.0.0.0/0` in production.
+   */
+  readonly endpointPublicAccessCidrs: readonly string[];
+  /** IAM role/user ARNs given cluster-admin through access entries. At least one. */
+  readonly adminPrincipalArns: readonly string[];
+  /** Retention of the control-plane log group, in days (a CloudWatch Logs value). */
+  readonly logRetentionDays: number;
+  /** Managed node groups by name (lowercase, 1-20 chars). At least one. */
+  readonly nodeGroups: Readonly<Record<string, NodeGroupSizing>>;
+  /**
+   * Namespaces whose pods run on Fargate instead of nodes.
+   * @default - no Fargate profile
+   */
+  readonly fargateNamespaces?: readonly string[];
 }
 
 /**
@@ -57,6 +88,8 @@ export interface EnvironmentConfig {
   readonly tags: EnvironmentTags;
   /** Remote state location. */
   readonly state: StateBackendConfig;
+  /** The EKS cluster. */
+  readonly cluster: ClusterConfig;
 }
 
 /** Tag keys every taggable AWS resource must carry. */
@@ -242,7 +275,34 @@ export function findConfigProblems(config: EnvironmentConfig, prefix = config?.n
       "a KMS key or alias ARN, e.g. arn:aws:kms:eu-west-1:111122223333:alias/qod-tfstate",
     );
   }
+  findClusterProblems(p, f("cluster"), c.cluster, c.production === true);
   return p.problems;
+}
+
+function findClusterProblems(p: ProblemCollector, field: string, cluster: ClusterConfig | undefined, production: boolean): void {
+  if (cluster === null || typeof cluster !== "object") {
+    p.add(field, cluster, "{ kubernetesVersion, endpointPublicAccessCidrs, adminPrincipalArns, logRetentionDays, nodeGroups }");
+    return;
+  }
+  checkKubernetesVersion(p, `${field}.kubernetesVersion`, cluster.kubernetesVersion);
+  checkEndpointCidrs(p, `${field}.endpointPublicAccessCidrs`, cluster.endpointPublicAccessCidrs, production);
+  checkAdminPrincipals(p, `${field}.adminPrincipalArns`, cluster.adminPrincipalArns);
+  p.check(
+    LOG_RETENTION_DAYS.includes(cluster.logRetentionDays),
+    `${field}.logRetentionDays`,
+    cluster.logRetentionDays,
+    `one of ${LOG_RETENTION_DAYS.join(", ")}`,
+  );
+  const groups = cluster.nodeGroups;
+  if (groups === null || typeof groups !== "object" || Object.keys(groups).length === 0) {
+    p.add(`${field}.nodeGroups`, groups, "at least one node group, e.g. { system: { instanceTypes: [\"t3.medium\"], minSize: 1, desiredSize: 2, maxSize: 4 } }");
+  } else {
+    for (const [name, group] of Object.entries(groups)) {
+      checkGroupName(p, `${field}.nodeGroups`, name);
+      checkNodeGroupSizing(p, `${field}.nodeGroups.${name}`, group, production);
+    }
+  }
+  (cluster.fargateNamespaces ?? []).forEach((ns, i) => checkKubernetesName(p, `${field}.fargateNamespaces[${i}]`, ns));
 }
 
 /**

@@ -7,3 +7,5 @@ export * from "./tagging";
 export * from "./versions";
 export * from "./backend";
 export * from "./stack";
+export * from "./encrypted-log-group";
+export * from "./cluster-rules";

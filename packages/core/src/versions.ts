@@ -42,10 +42,34 @@ export const VERSIONS = {
       note: "newest EKS minor with standard support until 2027-03-27",
     },
   },
+  /** EKS managed add-ons for the Kubernetes version above (`aws eks describe-addon-versions`). */
+  eksAddons: {
+    "vpc-cni": {
+      version: "v1.22.4-eksbuild.3",
+      chosen: "2026-11-22",
+      note: "listed compatible with 1.35 by EKS upgrade insights (2026-07); v1.23.0 exists, not yet adopted",
+    },
+    "kube-proxy": {
+      version: "v1.35.3-eksbuild.2",
+      chosen: "2026-11-22",
+      note: "EKS user guide, managing-kube-proxy: the 1.35 row",
+    },
+    coredns: {
+      version: "v1.14.2-eksbuild.4",
+      chosen: "2026-11-22",
+      note: "EKS user guide, managing-coredns: the 1.35 row",
+    },
+    "aws-ebs-csi-driver": {
+      version: "v1.63.1-eksbuild.1",
+      chosen: "2026-11-22",
+      note: "pinned on 1.35 clusters in public repos; confirm with aws eks describe-addon-versions before an upgrade",
+    },
+  },
 } as const satisfies {
   terraform: PinnedVersion;
   providers: Record<string, PinnedVersion>;
   eks: Record<string, PinnedVersion>;
+  eksAddons: Record<string, PinnedVersion>;
 };
 
 /**

@@ -5,7 +5,7 @@ import {
   validateEnvironmentConfigs,
   ValidationError,
 } from "../src";
-import { devConfig, prodConfig } from "../../../test/helpers";
+import { devConfig, prodConfig, withCluster } from "../../../test/helpers";
 
 function problemFields(config: Parameters<typeof findConfigProblems>[0]): string[] {
   return findConfigProblems(config).map((p) => p.field);
@@ -146,5 +146,35 @@ describe("validateEnvironmentConfig", () => {
     expect(() => validateEnvironmentConfigs([devConfig(), devConfig({ vpcCidr: "10.11.0.0/16" })])).toThrow(
       /environments\[1\]\.name: got "dev"; allowed: a name no other environment uses/,
     );
+  });
+
+  describe("cluster", () => {
+    it("fails when there is no node group", () => {
+      expect(problemFields(withCluster(devConfig(), { nodeGroups: {} }))).toEqual(["dev.cluster.nodeGroups"]);
+    });
+
+    it("fails when a node group name is not a short lowercase name", () => {
+      const config = withCluster(devConfig(), {
+        nodeGroups: { General_Nodes: { instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 1, maxSize: 2 } },
+      });
+      expect(problemFields(config)).toEqual(["dev.cluster.nodeGroups"]);
+    });
+
+    it("fails when the control-plane log retention is not a CloudWatch value", () => {
+      expect(problemFields(withCluster(devConfig(), { logRetentionDays: 45 }))).toEqual(["dev.cluster.logRetentionDays"]);
+    });
+
+    it("fails when a Fargate namespace is not a Kubernetes name", () => {
+      expect(problemFields(withCluster(devConfig(), { fargateNamespaces: ["ok", "Not-OK"] }))).toEqual([
+        "dev.cluster.fargateNamespaces[1]",
+      ]);
+    });
+
+    it("accepts a world-open endpoint outside production but not in it", () => {
+      expect(problemFields(withCluster(devConfig(), { endpointPublicAccessCidrs: ["0.0.0.0/0"] }))).toEqual([]);
+      expect(problemFields(withCluster(prodConfig(), { endpointPublicAccessCidrs: ["0.0.0.0/0"] }))).toEqual([
+        "prod.cluster.endpointPublicAccessCidrs[0]",
+      ]);
+    });
   });
 });

@@ -1,6 +1,4 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
@@ -8,8 +6,8 @@ import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
-import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
@@ -19,6 +17,7 @@ import { Vpc as TfVpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import {
   cidrSubnet,
+  EncryptedLogGroup,
   isNetworkAligned,
   isPrivateRange,
   LOG_RETENTION_DAYS,
@@ -269,7 +268,6 @@ export class Network extends Construct {
     this.databaseSubnetIds = this.databaseSubnets.map((s) => s.id);
 
     const region = new DataAwsRegion(this, "Region");
-    const partition = new DataAwsPartition(this, "Partition");
     const caller = new DataAwsCallerIdentity(this, "CallerIdentity");
 
     new VpcEndpoint(this, "S3Endpoint", {
@@ -281,44 +279,15 @@ export class Network extends Construct {
     });
 
     // Flow logs: every accepted and rejected flow, to a KMS-encrypted log group.
-    const logGroupName = `/aws/vpc/${naming.name("flow-logs")}`;
-    const logGroupArn = `arn:${partition.partition}:logs:${region.region}:${caller.accountId}:log-group:${logGroupName}`;
-    this.flowLogKey = new KmsKey(this, "FlowLogKey", {
-      description: `Encrypts the VPC flow logs of ${naming.prefix}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AccountAdministers",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${partition.partition}:iam::${caller.accountId}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-          {
-            Sid: "CloudWatchLogsUsesKeyForThisGroup",
-            Effect: "Allow",
-            Principal: { Service: `logs.${region.region}.amazonaws.com` },
-            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-            Resource: "*",
-            Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
-          },
-        ],
-      }),
+    const flowLogs = new EncryptedLogGroup(this, "FlowLogs", {
+      logGroupName: `/aws/vpc/${naming.name("flow-logs")}`,
+      retentionDays: props.flowLogRetentionDays ?? 365,
+      purpose: `the VPC flow logs of ${naming.prefix}`,
+      keyAlias: `alias/${naming.name("flow-logs")}`,
       tags: named("flow-logs"),
     });
-    new KmsAlias(this, "FlowLogKeyAlias", {
-      name: `alias/${naming.name("flow-logs")}`,
-      targetKeyId: this.flowLogKey.keyId,
-    });
-    this.flowLogGroup = new CloudwatchLogGroup(this, "FlowLogGroup", {
-      name: logGroupName,
-      retentionInDays: props.flowLogRetentionDays ?? 365,
-      kmsKeyId: this.flowLogKey.arn,
-      tags: named("flow-logs"),
-    });
+    this.flowLogGroup = flowLogs.logGroup;
+    this.flowLogKey = flowLogs.key;
     const flowLogRole = new IamRole(this, "FlowLogRole", {
       name: naming.name("vpc-flow-logs"),
       assumeRolePolicy: JSON.stringify({

@@ -1,0 +1,162 @@
+import { isNetworkAligned, parseCidr } from "./cidr";
+import { ProblemCollector } from "./errors";
+import { SUPPORTED_EKS_VERSIONS } from "./versions";
+
+/**
+ * Rules for EKS settings, shared by the config validation at the edge (`validateEnvironmentConfigs`)
+ * and by the `eks` constructs, so both reject the same input with the same words.
+ */
+
+/** `family.size`: t3.medium, m6i.large, m7g.2xlarge, c6in.metal, u-6tb1.metal-24xl. */
+export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.([0-9]*xlarge|large|medium|small|micro|nano|metal(-[0-9]+xl)?)$/;
+/** Graviton families: a `g` right after the generation digit (t4g, m7g, c7gn, r8gd). */
+const ARM_FAMILY_PATTERN = /^[a-z]+[0-9]+g[a-z]*\./;
+/** IAM role or user ARN (paths allowed). */
+export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+/** A Kubernetes namespace or service account name (RFC 1123 label). */
+export const KUBERNETES_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Cluster-level names used by `addNodeGroup`/`addFargateProfile` ids. */
+const GROUP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+/** Smallest production node group: one node per zone in three zones. */
+export const MIN_PRODUCTION_NODES = 3;
+
+export type CpuArchitecture = "x86_64" | "arm64";
+
+/** The CPU architecture an instance type runs, from its family name. */
+export function architectureOf(instanceType: string): CpuArchitecture {
+  return ARM_FAMILY_PATTERN.test(instanceType) ? "arm64" : "x86_64";
+}
+
+/** Sizes and machines of one managed node group. */
+export interface NodeGroupSizing {
+  /** Instance types, all of one CPU architecture; the first is preferred. */
+  readonly instanceTypes: readonly string[];
+  readonly minSize: number;
+  /** Nodes at creation; the Cluster Autoscaler owns the number afterwards. */
+  readonly desiredSize: number;
+  readonly maxSize: number;
+  /** Root volume size in GiB (gp3, encrypted). @default 50 */
+  readonly diskSizeGiB?: number;
+  /** @default "ON_DEMAND" */
+  readonly capacityType?: "ON_DEMAND" | "SPOT";
+}
+
+/** Checks a node group's sizing; `production` requires at least 3 nodes so it spans 3 zones. */
+export function checkNodeGroupSizing(
+  p: ProblemCollector,
+  field: string,
+  group: NodeGroupSizing,
+  production: boolean,
+): void {
+  const types = group.instanceTypes;
+  if (!Array.isArray(types) || types.length === 0) {
+    p.add(`${field}.instanceTypes`, types, "at least one instance type such as t3.medium");
+  } else {
+    types.forEach((type, i) =>
+      p.check(
+        typeof type === "string" && INSTANCE_TYPE_PATTERN.test(type),
+        `${field}.instanceTypes[${i}]`,
+        type,
+        "an EC2 instance type written family.size, e.g. t3.medium or m6i.large",
+      ),
+    );
+    const archs = new Set(types.filter((t) => INSTANCE_TYPE_PATTERN.test(t)).map(architectureOf));
+    p.check(archs.size <= 1, `${field}.instanceTypes`, types, "instance types of one CPU architecture (x86_64 or arm64 Graviton), not both");
+  }
+  const whole = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 0;
+  p.check(whole(group.minSize), `${field}.minSize`, group.minSize, "a whole number >= 0");
+  p.check(whole(group.maxSize) && group.maxSize >= 1, `${field}.maxSize`, group.maxSize, "a whole number >= 1");
+  p.check(whole(group.desiredSize), `${field}.desiredSize`, group.desiredSize, "a whole number >= 0");
+  if (whole(group.minSize) && whole(group.maxSize) && group.minSize > group.maxSize) {
+    p.add(`${field}.minSize`, group.minSize, `at most maxSize (${group.maxSize})`);
+  }
+  if (whole(group.minSize) && whole(group.maxSize) && whole(group.desiredSize) && group.minSize <= group.maxSize) {
+    p.check(
+      group.desiredSize >= group.minSize && group.desiredSize <= group.maxSize,
+      `${field}.desiredSize`,
+      group.desiredSize,
+      `between minSize (${group.minSize}) and maxSize (${group.maxSize})`,
+    );
+  }
+  if (production && whole(group.minSize)) {
+    p.check(
+      group.minSize >= MIN_PRODUCTION_NODES,
+      `${field}.minSize`,
+      group.minSize,
+      `at least ${MIN_PRODUCTION_NODES} in production, so the group always spans 3 zones`,
+    );
+  }
+  if (group.diskSizeGiB !== undefined) {
+    p.check(
+      Number.isInteger(group.diskSizeGiB) && group.diskSizeGiB >= 20 && group.diskSizeGiB <= 16384,
+      `${field}.diskSizeGiB`,
+      group.diskSizeGiB,
+      "a whole number of GiB from 20 to 16384",
+    );
+  }
+  if (group.capacityType !== undefined) {
+    p.check(
+      group.capacityType === "ON_DEMAND" || group.capacityType === "SPOT",
+      `${field}.capacityType`,
+      group.capacityType,
+      '"ON_DEMAND" or "SPOT"',
+    );
+  }
+}
+
+/** Checks a node group or Fargate profile name. */
+export function checkGroupName(p: ProblemCollector, field: string, name: string): void {
+  p.check(GROUP_NAME_PATTERN.test(name), field, name, "lowercase letters, digits and dashes, starting with a letter, 1-20 characters");
+}
+
+/** Checks the Kubernetes version against the supported table. */
+export function checkKubernetesVersion(p: ProblemCollector, field: string, version: string): void {
+  p.check(
+    Object.prototype.hasOwnProperty.call(SUPPORTED_EKS_VERSIONS, version),
+    field,
+    version,
+    `one of the supported EKS versions: ${Object.keys(SUPPORTED_EKS_VERSIONS).join(", ")}`,
+  );
+}
+
+/** Checks the CIDRs allowed to reach the public API endpoint; production never allows the world. */
+export function checkEndpointCidrs(p: ProblemCollector, field: string, cidrs: readonly string[], production: boolean): void {
+  if (!Array.isArray(cidrs)) {
+    p.add(field, cidrs, "a list of CIDRs (empty: private endpoint only)");
+    return;
+  }
+  cidrs.forEach((cidr, i) => {
+    const parsed = typeof cidr === "string" ? parseCidr(cidr) : undefined;
+    if (!parsed || !isNetworkAligned(parsed)) {
+      p.add(`${field}[${i}]`, cidr, "an IPv4 CIDR with no host bits set, e.g. 203.0.113.0/24");
+    } else if (production && parsed.prefix === 0) {
+      p.add(`${field}[${i}]`, cidr, "a specific range in production: the API endpoint is never open to 0.0.0.0/0 there");
+    }
+  });
+}
+
+/** Checks admin principals: IAM role or user ARNs. */
+export function checkAdminPrincipals(p: ProblemCollector, field: string, arns: readonly string[]): void {
+  if (!Array.isArray(arns) || arns.length === 0) {
+    p.add(field, arns, "at least one IAM role ARN (the cluster creator gets no implicit admin)");
+    return;
+  }
+  arns.forEach((arn, i) =>
+    p.check(
+      typeof arn === "string" && IAM_PRINCIPAL_ARN_PATTERN.test(arn),
+      `${field}[${i}]`,
+      arn,
+      "an IAM role or user ARN, e.g. arn:aws:iam::111122223333:role/platform-admin",
+    ),
+  );
+}
+
+/** Checks a Kubernetes namespace or service-account name. */
+export function checkKubernetesName(p: ProblemCollector, field: string, name: string): void {
+  p.check(
+    typeof name === "string" && KUBERNETES_NAME_PATTERN.test(name),
+    field,
+    name,
+    "a Kubernetes name: 1-63 lowercase letters, digits or dashes, starting and ending alphanumeric",
+  );
+}

@@ -1,0 +1,375 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
+import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
+import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
+import { EksCluster as TfEksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
+import { EksFargateProfile } from "@cdktf/provider-aws/lib/eks-fargate-profile";
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import {
+  accountAdministersKey,
+  checkAdminPrincipals,
+  checkEndpointCidrs,
+  checkGroupName,
+  checkKubernetesName,
+  checkKubernetesVersion,
+  EncryptedLogGroup,
+  LOG_RETENTION_DAYS,
+  Naming,
+  ProblemCollector,
+  ValidationError,
+  VERSIONS,
+} from "@qod/core";
+import { dependable } from "cdktf";
+import { Construct } from "constructs";
+import { ManagedNodeGroup, NodeGroupOptions } from "./node-group";
+import { ServiceAccountPermissions, ServiceAccountRole, STS_AUDIENCE } from "./service-account-role";
+
+/** Control-plane log types; all of them are enabled. */
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** The EKS access policy that grants cluster-admin. */
+export const CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
+
+export interface EksClusterProps {
+  readonly naming: Naming;
+  /**
+   * Cluster name.
+   * @default naming.name("eks")
+   */
+  readonly clusterName?: string;
+  /**
+   * EKS Kubernetes minor; one of `SUPPORTED_EKS_VERSIONS`.
+   * @default VERSIONS.eks.kubernetes.version
+   */
+  readonly kubernetesVersion?: string;
+  /** Private subnets for the control-plane network interfaces and the node groups (one per zone). */
+  readonly subnetIds: readonly string[];
+  /**
+   * CIDRs that may reach the public API endpoint; empty keeps the endpoint private only.
+   * @default []
+   */
+  readonly endpointPublicAccessCidrs?: readonly string[];
+  /** IAM role/user ARNs that get cluster-admin through access entries. */
+  readonly adminPrincipalArns: readonly string[];
+  /**
+   * Retention of the control-plane log group.
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Production guardrails: deletion protection, no API endpoint open to 0.0.0.0/0, node groups of
+   * at least 3 nodes over at least 3 zones.
+   * @default false
+   */
+  readonly production?: boolean;
+  /**
+   * Tags for what node groups launch (instances, volumes, network interfaces), which the
+   * provider's default tags do not reach.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+export interface FargateProfileOptions {
+  /** Namespaces whose pods run on Fargate. */
+  readonly namespaces: readonly string[];
+}
+
+function validate(path: string, props: EksClusterProps): void {
+  const p = new ProblemCollector(`EksCluster props at ${path}`);
+  const production = props.production ?? false;
+  checkKubernetesVersion(p, "kubernetesVersion", props.kubernetesVersion ?? VERSIONS.eks.kubernetes.version);
+  checkEndpointCidrs(p, "endpointPublicAccessCidrs", props.endpointPublicAccessCidrs ?? [], production);
+  checkAdminPrincipals(p, "adminPrincipalArns", props.adminPrincipalArns);
+  p.check(props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones (EKS requires two)");
+  if (props.logRetentionDays !== undefined) {
+    p.check(
+      LOG_RETENTION_DAYS.includes(props.logRetentionDays),
+      "logRetentionDays",
+      props.logRetentionDays,
+      `one of ${LOG_RETENTION_DAYS.join(", ")}`,
+    );
+  }
+  p.throwIfAny();
+}
+
+/**
+ * An EKS cluster: API-only authentication with access entries (the creator gets no implicit
+ * admin), a private endpoint (public only for allow-listed CIDRs), secrets envelope-encrypted with
+ * a rotating KMS key, all five control-plane log types in a pre-created encrypted log group, an
+ * IAM OIDC provider for IRSA, and the managed add-ons vpc-cni (network policies on, own role),
+ * kube-proxy, coredns and aws-ebs-csi-driver (own role).
+ *
+ * Add capacity with {@link addNodeGroup} and {@link addFargateProfile}; give a pod AWS access
+ * with {@link serviceAccountRole}.
+ */
+export class EksCluster extends Construct {
+  public readonly cluster: TfEksCluster;
+  public readonly clusterName: string;
+  public readonly clusterArn: string;
+  public readonly clusterEndpoint: string;
+  public readonly clusterCertificateAuthorityData: string;
+  public readonly clusterSecurityGroupId: string;
+  public readonly oidcIssuerUrl: string;
+  public readonly oidcProviderArn: string;
+  public readonly nodeRole: IamRole;
+  public readonly nodeRoleArn: string;
+  public readonly secretsKey: KmsKey;
+  public readonly logGroup: EncryptedLogGroup;
+  public readonly addons: Readonly<Record<string, EksAddon>>;
+  public readonly nodeGroups: ManagedNodeGroup[] = [];
+
+  private readonly props: EksClusterProps;
+  private readonly partition: string;
+  /** Add-ons that need running nodes; each node group is added to their dependencies. */
+  private readonly addonsAfterNodes: EksAddon[];
+  /** Add-ons nodes need before they can join (the CNI). */
+  private readonly addonsBeforeNodes: EksAddon[];
+  private fargateRole?: IamRole;
+
+  constructor(scope: Construct, id: string, props: EksClusterProps) {
+    super(scope, id);
+    validate(this.node.path, props);
+    this.props = props;
+    const { naming } = props;
+    const clusterName = props.clusterName ?? naming.name("eks");
+    const production = props.production ?? false;
+    this.partition = new DataAwsPartition(this, "Partition").partition;
+    const caller = new DataAwsCallerIdentity(this, "CallerIdentity");
+    const managedPolicy = (name: string) => `arn:${this.partition}:iam::aws:policy/${name}`;
+
+    // Control-plane logs: created first, so a re-created cluster finds it instead of failing.
+    this.logGroup = new EncryptedLogGroup(this, "ControlPlaneLogs", {
+      logGroupName: `/aws/eks/${clusterName}/cluster`,
+      retentionDays: props.logRetentionDays ?? 90,
+      purpose: `the control-plane logs of ${clusterName}`,
+      keyAlias: `alias/${clusterName}-logs`,
+    });
+
+    // Secrets envelope encryption.
+    this.secretsKey = new KmsKey(this, "SecretsKey", {
+      description: `Envelope-encrypts the Kubernetes secrets of ${clusterName}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [accountAdministersKey(this.partition, caller.accountId)],
+      }),
+    });
+    new KmsAlias(this, "SecretsKeyAlias", { name: `alias/${clusterName}-secrets`, targetKeyId: this.secretsKey.keyId });
+
+    const clusterRole = new IamRole(this, "ClusterRole", {
+      name: `${clusterName}-cluster`,
+      description: `EKS control plane of ${clusterName}`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
+          },
+        ],
+      }),
+    });
+    const clusterPolicy = new IamRolePolicyAttachment(this, "ClusterRolePolicy", {
+      role: clusterRole.name,
+      policyArn: managedPolicy("AmazonEKSClusterPolicy"),
+    });
+    const clusterKmsPolicy = new IamRolePolicy(this, "ClusterRoleSecretsKey", {
+      role: clusterRole.id,
+      name: "use-secrets-key",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+            Resource: this.secretsKey.arn,
+          },
+        ],
+      }),
+    });
+
+    const publicCidrs = [...(props.endpointPublicAccessCidrs ?? [])];
+    this.cluster = new TfEksCluster(this, "Resource", {
+      name: clusterName,
+      version: props.kubernetesVersion ?? VERSIONS.eks.kubernetes.version,
+      roleArn: clusterRole.arn,
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+      bootstrapSelfManagedAddons: false,
+      vpcConfig: {
+        subnetIds: [...props.subnetIds],
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicCidrs.length > 0,
+        publicAccessCidrs: publicCidrs.length > 0 ? publicCidrs : undefined,
+      },
+      encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.secretsKey.arn } },
+      enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+      upgradePolicy: { supportType: "STANDARD" },
+      deletionProtection: production,
+      dependsOn: [this.logGroup.logGroup, clusterPolicy, clusterKmsPolicy],
+    });
+    this.clusterName = this.cluster.name;
+    this.clusterArn = this.cluster.arn;
+    this.clusterEndpoint = this.cluster.endpoint;
+    this.clusterCertificateAuthorityData = this.cluster.certificateAuthority.get(0).data;
+    this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
+    this.oidcIssuerUrl = this.cluster.identity.get(0).oidc.get(0).issuer;
+
+    const oidc = new IamOpenidConnectProvider(this, "OidcProvider", {
+      url: this.oidcIssuerUrl,
+      clientIdList: [STS_AUDIENCE],
+    });
+    this.oidcProviderArn = oidc.arn;
+
+    // Access: cluster-admin for the configured principals only.
+    props.adminPrincipalArns.forEach((principalArn, i) => {
+      const entry = new EksAccessEntry(this, `AdminAccess${i}`, {
+        clusterName: this.cluster.name,
+        principalArn,
+        type: "STANDARD",
+      });
+      new EksAccessPolicyAssociation(this, `AdminAccess${i}Policy`, {
+        clusterName: this.cluster.name,
+        principalArn,
+        policyArn: `arn:${this.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`,
+        accessScope: { type: "cluster" },
+        dependsOn: [entry],
+      });
+    });
+
+    // Nodes: the worker, ECR pull and SSM policies only; the CNI's permissions go to its own role.
+    this.nodeRole = new IamRole(this, "NodeRole", {
+      name: `${clusterName}-node`,
+      description: `Nodes of ${clusterName}`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    this.nodeRoleArn = this.nodeRole.arn;
+    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map(
+      (name) => new IamRolePolicyAttachment(this, `NodeRole${name}`, { role: this.nodeRole.name, policyArn: managedPolicy(name) }),
+    );
+
+    // Managed add-ons, versions pinned in core.
+    const cniRole = this.serviceAccountRole("kube-system", "aws-node", {
+      managedPolicyArns: [managedPolicy("AmazonEKS_CNI_Policy")],
+    });
+    const ebsRole = this.serviceAccountRole("kube-system", "ebs-csi-controller-sa", {
+      managedPolicyArns: [managedPolicy("service-role/AmazonEBSCSIDriverPolicy")],
+    });
+    const addon = (name: keyof typeof VERSIONS.eksAddons, extra: { serviceAccountRoleArn?: string; configurationValues?: string } = {}) =>
+      new EksAddon(this, `Addon-${name}`, {
+        clusterName: this.cluster.name,
+        addonName: name,
+        addonVersion: VERSIONS.eksAddons[name].version,
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        ...extra,
+      });
+    const vpcCni = addon("vpc-cni", {
+      serviceAccountRoleArn: cniRole.roleArn,
+      configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+    });
+    vpcCni.dependsOn = nodePolicies.map(dependable);
+    const kubeProxy = addon("kube-proxy");
+    const coredns = addon("coredns");
+    const ebsCsi = addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.roleArn });
+    this.addonsBeforeNodes = [vpcCni];
+    this.addonsAfterNodes = [kubeProxy, coredns, ebsCsi];
+    this.addons = { "vpc-cni": vpcCni, "kube-proxy": kubeProxy, coredns, "aws-ebs-csi-driver": ebsCsi };
+  }
+
+  /**
+   * A role that only `namespace/serviceAccount` can assume (IRSA; trust pins subject and audience).
+   * Use it for every add-on and workload that calls AWS instead of writing trust policies by hand.
+   */
+  serviceAccountRole(namespace: string, serviceAccount: string, permissions: ServiceAccountPermissions): ServiceAccountRole {
+    const p = new ProblemCollector(`serviceAccountRole(${JSON.stringify(namespace)}, ${JSON.stringify(serviceAccount)}) on ${this.node.path}`);
+    checkKubernetesName(p, "namespace", namespace);
+    checkKubernetesName(p, "serviceAccount", serviceAccount);
+    p.throwIfAny();
+    const base = this.props.clusterName ?? this.props.naming.name("eks");
+    const roleName = `${base}-${namespace}-${serviceAccount}`;
+    if (roleName.length > 64) {
+      throw new ValidationError(`serviceAccountRole on ${this.node.path}`, [
+        { field: "namespace/serviceAccount", given: `${namespace}/${serviceAccount}`, allowed: `names short enough that the role name "${roleName}" fits IAM's 64 characters` },
+      ]);
+    }
+    return new ServiceAccountRole(this, `Irsa-${namespace}-${serviceAccount}`, {
+      oidcProviderArn: this.oidcProviderArn,
+      oidcIssuerUrl: this.oidcIssuerUrl,
+      namespace,
+      serviceAccount,
+      roleName,
+      ...permissions,
+    });
+  }
+
+  /** Adds a managed node group over the cluster's subnets; add-ons that need nodes wait for it. */
+  addNodeGroup(id: string, options: NodeGroupOptions): ManagedNodeGroup {
+    const group = new ManagedNodeGroup(this, `NodeGroup-${id}`, {
+      ...options,
+      clusterName: this.cluster.name,
+      groupName: id,
+      nodeRoleArn: this.nodeRole.arn,
+      subnetIds: this.props.subnetIds,
+      production: this.props.production ?? false,
+      tags: this.props.tags ?? {},
+    });
+    group.nodeGroup.dependsOn = this.addonsBeforeNodes.map(dependable);
+    for (const later of this.addonsAfterNodes) {
+      later.dependsOn = [...(later.dependsOn ?? []), dependable(group.nodeGroup)];
+    }
+    this.nodeGroups.push(group);
+    return group;
+  }
+
+  /** Runs the pods of `namespaces` on Fargate (private subnets), with its own pod execution role. */
+  addFargateProfile(id: string, options: FargateProfileOptions): EksFargateProfile {
+    const p = new ProblemCollector(`addFargateProfile(${JSON.stringify(id)}) on ${this.node.path}`);
+    checkGroupName(p, "id", id);
+    p.check(options.namespaces.length >= 1 && options.namespaces.length <= 5, "namespaces", options.namespaces, "1 to 5 namespaces");
+    options.namespaces.forEach((ns, i) => checkKubernetesName(p, `namespaces[${i}]`, ns));
+    p.throwIfAny();
+    const clusterName = this.props.clusterName ?? this.props.naming.name("eks");
+    if (!this.fargateRole) {
+      const caller = new DataAwsCallerIdentity(this, "FargateCallerIdentity");
+      this.fargateRole = new IamRole(this, "FargatePodExecutionRole", {
+        name: `${clusterName}-fargate`,
+        description: `Fargate pod execution role of ${clusterName}`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "eks-fargate-pods.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { ArnLike: { "aws:SourceArn": `arn:${this.partition}:eks:*:${caller.accountId}:fargateprofile/${clusterName}/*` } },
+            },
+          ],
+        }),
+      });
+      new IamRolePolicyAttachment(this, "FargatePodExecutionPolicy", {
+        role: this.fargateRole.name,
+        policyArn: `arn:${this.partition}:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy`,
+      });
+    }
+    return new EksFargateProfile(this, `Fargate-${id}`, {
+      clusterName: this.cluster.name,
+      fargateProfileName: id,
+      podExecutionRoleArn: this.fargateRole.arn,
+      subnetIds: [...this.props.subnetIds],
+      selector: options.namespaces.map((namespace) => ({ namespace })),
+    });
+  }
+}

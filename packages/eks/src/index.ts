@@ -1,0 +1,3 @@
+export * from "./eks-cluster";
+export * from "./node-group";
+export * from "./service-account-role";

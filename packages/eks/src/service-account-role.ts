@@ -1,0 +1,91 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { checkKubernetesName, ProblemCollector } from "@qod/core";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+
+/** The audience EKS-issued service-account tokens carry for STS. */
+export const STS_AUDIENCE = "sts.amazonaws.com";
+
+/** What a service account may do in AWS: an inline policy, managed policies, or both. */
+export interface ServiceAccountPermissions {
+  /** An IAM policy document (JSON) attached inline. */
+  readonly policyJson?: string;
+  /** ARNs of managed policies to attach (prefer AWS-managed ones that fit exactly). */
+  readonly managedPolicyArns?: readonly string[];
+}
+
+export interface ServiceAccountRoleProps extends ServiceAccountPermissions {
+  /** ARN of the cluster's IAM OIDC provider. */
+  readonly oidcProviderArn: string;
+  /** The cluster's OIDC issuer URL (`https://oidc.eks.<region>.amazonaws.com/id/<id>`). */
+  readonly oidcIssuerUrl: string;
+  /** Namespace of the service account. */
+  readonly namespace: string;
+  /** Name of the service account. */
+  readonly serviceAccount: string;
+  /** IAM role name. */
+  readonly roleName: string;
+}
+
+/**
+ * An IAM role that exactly one Kubernetes service account can assume through IRSA: the trust
+ * policy pins the token's subject (`system:serviceaccount:<namespace>:<name>`) and audience
+ * (`sts.amazonaws.com`), so no other pod, namespace or token audience can use it.
+ */
+export class ServiceAccountRole extends Construct {
+  public readonly role: IamRole;
+  public readonly roleArn: string;
+  public readonly namespace: string;
+  public readonly serviceAccount: string;
+
+  constructor(scope: Construct, id: string, props: ServiceAccountRoleProps) {
+    super(scope, id);
+    const p = new ProblemCollector(`service account role at ${this.node.path}`);
+    checkKubernetesName(p, "namespace", props.namespace);
+    checkKubernetesName(p, "serviceAccount", props.serviceAccount);
+    p.check(
+      props.policyJson !== undefined || (props.managedPolicyArns ?? []).length > 0,
+      "policyJson / managedPolicyArns",
+      undefined,
+      "at least one permission: an inline policy or a managed policy ARN",
+    );
+    p.throwIfAny();
+
+    const issuer = Fn.replace(props.oidcIssuerUrl, "https://", "");
+    const trust = new DataAwsIamPolicyDocument(this, "Trust", {
+      statement: [
+        {
+          effect: "Allow",
+          actions: ["sts:AssumeRoleWithWebIdentity"],
+          principals: [{ type: "Federated", identifiers: [props.oidcProviderArn] }],
+          condition: [
+            {
+              test: "StringEquals",
+              variable: `${issuer}:sub`,
+              values: [`system:serviceaccount:${props.namespace}:${props.serviceAccount}`],
+            },
+            { test: "StringEquals", variable: `${issuer}:aud`, values: [STS_AUDIENCE] },
+          ],
+        },
+      ],
+    });
+    this.role = new IamRole(this, "Resource", {
+      name: props.roleName,
+      description: `IRSA role of ${props.namespace}/${props.serviceAccount}`,
+      assumeRolePolicy: trust.json,
+      maxSessionDuration: 3600,
+    });
+    if (props.policyJson !== undefined) {
+      new IamRolePolicy(this, "Policy", { role: this.role.id, name: "permissions", policy: props.policyJson });
+    }
+    (props.managedPolicyArns ?? []).forEach((arn, i) => {
+      new IamRolePolicyAttachment(this, `ManagedPolicy${i}`, { role: this.role.name, policyArn: arn });
+    });
+    this.roleArn = this.role.arn;
+    this.namespace = props.namespace;
+    this.serviceAccount = props.serviceAccount;
+  }
+}

@@ -1,0 +1,307 @@
+import { Naming, VERSIONS } from "@qod/core";
+import { Testing } from "cdktf";
+import { Construct } from "constructs";
+import { describe, expect, it } from "vitest";
+import { CONTROL_PLANE_LOG_TYPES, EksCluster, EksClusterProps, NodeGroupOptions } from "../src";
+import { onlyResource, resources, TfJson } from "../../../test/helpers";
+
+const ADMIN = "arn:aws:iam::111111111111:role/platform-admin";
+const base: EksClusterProps = {
+  naming: new Naming("qod", "dev"),
+  subnetIds: ["subnet-a", "subnet-b"],
+  adminPrincipalArns: [ADMIN],
+  endpointPublicAccessCidrs: ["203.0.113.0/24"],
+  tags: { project: "qod", environment: "dev", owner: "platform-team", "managed-by": "cdktf" },
+};
+const general: NodeGroupOptions = { instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 2, maxSize: 4 };
+
+function synth(
+  props: Partial<EksClusterProps> = {},
+  more: (cluster: EksCluster, scope: Construct) => void = (cluster) => cluster.addNodeGroup("general", general),
+): TfJson {
+  return JSON.parse(
+    Testing.synthScope((scope) => {
+      const cluster = new EksCluster(scope, "Cluster", { ...base, ...props });
+      more(cluster, scope);
+    }),
+  );
+}
+
+/** The trust policy document of the IRSA role for `namespace:serviceAccount`. */
+function trustOf(json: TfJson, serviceAccount: string): any {
+  return Object.values(json.data!.aws_iam_policy_document).find((doc: any) =>
+    JSON.stringify(doc).includes(`system:serviceaccount:${serviceAccount}`),
+  );
+}
+
+describe("EksCluster with defaults", () => {
+  const json = synth();
+  const cluster = () => onlyResource(json, "aws_eks_cluster");
+
+  it("uses API authentication with no implicit admin for the creator and no aws-auth ConfigMap", () => {
+    expect(cluster().access_config).toEqual({
+      authentication_mode: "API",
+      bootstrap_cluster_creator_admin_permissions: false,
+    });
+    expect(Object.keys(json.resource!).filter((t) => t.startsWith("kubernetes_"))).toEqual([]);
+  });
+
+  it("pins the Kubernetes version from the core table and stays on standard support", () => {
+    expect(cluster().version).toBe(VERSIONS.eks.kubernetes.version);
+    expect(cluster().upgrade_policy).toEqual({ support_type: "STANDARD" });
+    expect(cluster().name).toBe("qod-dev-eks");
+  });
+
+  it("keeps the private endpoint on and opens the public one only to the allow-list", () => {
+    expect(cluster().vpc_config).toMatchObject({
+      endpoint_private_access: true,
+      endpoint_public_access: true,
+      public_access_cidrs: ["203.0.113.0/24"],
+      subnet_ids: ["subnet-a", "subnet-b"],
+    });
+  });
+
+  it("envelope-encrypts secrets with a rotating customer-managed key", () => {
+    expect(cluster().encryption_config).toEqual({
+      resources: ["secrets"],
+      provider: { key_arn: expect.stringMatching(/^\$\{aws_kms_key\.Cluster_SecretsKey_.+\.arn\}$/) },
+    });
+    for (const key of resources(json, "aws_kms_key")) expect(key.enable_key_rotation).toBe(true);
+  });
+
+  it("ships all five control-plane log types to a log group created before the cluster", () => {
+    expect(cluster().enabled_cluster_log_types).toEqual([...CONTROL_PLANE_LOG_TYPES]);
+    expect(CONTROL_PLANE_LOG_TYPES).toHaveLength(5);
+    const group = onlyResource(json, "aws_cloudwatch_log_group");
+    expect(group).toMatchObject({ name: "/aws/eks/qod-dev-eks/cluster", retention_in_days: 90 });
+    expect(group.kms_key_id).toMatch(/aws_kms_key/);
+    const groupAddress = `aws_cloudwatch_log_group.${Object.keys(json.resource!.aws_cloudwatch_log_group)[0]}`;
+    expect(cluster().depends_on).toContain(groupAddress);
+  });
+
+  it("has no deletion protection and manages its own add-ons outside production", () => {
+    expect(cluster().deletion_protection).toBe(false);
+    expect(cluster().bootstrap_self_managed_addons).toBe(false);
+  });
+
+  it("grants cluster-admin to each admin principal through an access entry, cluster-wide", () => {
+    expect(onlyResource(json, "aws_eks_access_entry")).toMatchObject({ principal_arn: ADMIN, type: "STANDARD" });
+    const association = onlyResource(json, "aws_eks_access_policy_association");
+    expect(association.principal_arn).toBe(ADMIN);
+    expect(association.policy_arn).toMatch(/:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy$/);
+    expect(association.access_scope).toEqual({ type: "cluster" });
+  });
+
+  it("creates an OIDC provider for the sts audience", () => {
+    const oidc = onlyResource(json, "aws_iam_openid_connect_provider");
+    expect(oidc.client_id_list).toEqual(["sts.amazonaws.com"]);
+    expect(oidc.url).toMatch(/aws_eks_cluster\..+\.identity\[0\]\.oidc\[0\]\.issuer/);
+  });
+
+  it("installs the four managed add-ons at the pinned versions, overwriting conflicts", () => {
+    const addons = resources(json, "aws_eks_addon");
+    expect(addons.map((a) => [a.addon_name, a.addon_version]).sort()).toEqual(
+      Object.entries(VERSIONS.eksAddons).map(([name, pin]) => [name, pin.version]).sort(),
+    );
+    for (const addon of addons) {
+      expect(addon.resolve_conflicts_on_create).toBe("OVERWRITE");
+      expect(addon.resolve_conflicts_on_update).toBe("OVERWRITE");
+    }
+  });
+
+  it("turns on network policy enforcement in the VPC CNI and gives it and the EBS driver their own roles", () => {
+    const byName = Object.fromEntries(resources(json, "aws_eks_addon").map((a) => [a.addon_name, a]));
+    expect(JSON.parse(byName["vpc-cni"].configuration_values)).toEqual({ enableNetworkPolicy: "true" });
+    expect(byName["vpc-cni"].service_account_role_arn).toMatch(/Irsa-kube-system-aws-node/);
+    expect(byName["aws-ebs-csi-driver"].service_account_role_arn).toMatch(/Irsa-kube-system-ebs-csi-controller-sa/);
+    expect(byName["coredns"].service_account_role_arn).toBeUndefined();
+  });
+
+  it("creates the CNI before the nodes, and kube-proxy, coredns and the EBS driver after them", () => {
+    const groupAddress = `aws_eks_node_group.${Object.keys(json.resource!.aws_eks_node_group)[0]}`;
+    const byName = Object.fromEntries(
+      Object.entries(json.resource!.aws_eks_addon).map(([id, a]) => [a.addon_name, { id, ...a }]),
+    );
+    expect(onlyResource(json, "aws_eks_node_group").depends_on).toEqual([`aws_eks_addon.${byName["vpc-cni"].id}`]);
+    for (const name of ["kube-proxy", "coredns", "aws-ebs-csi-driver"]) {
+      expect(byName[name].depends_on, name).toEqual([groupAddress]);
+    }
+  });
+});
+
+describe("identity for pods (IRSA)", () => {
+  it("pins both the service account and the audience in every trust policy", () => {
+    const json = synth();
+    for (const sa of ["kube-system:aws-node", "kube-system:ebs-csi-controller-sa"]) {
+      const statement = trustOf(json, sa).statement[0];
+      expect(statement.actions).toEqual(["sts:AssumeRoleWithWebIdentity"]);
+      expect(statement.principals).toEqual([{ type: "Federated", identifiers: [expect.stringMatching(/aws_iam_openid_connect_provider/)] }]);
+      const conditions = Object.fromEntries(statement.condition.map((c: any) => [c.variable.replace(/^.*:/, ""), c]));
+      expect(conditions.sub).toMatchObject({ test: "StringEquals", values: [`system:serviceaccount:${sa}`] });
+      expect(conditions.aud).toMatchObject({ test: "StringEquals", values: ["sts.amazonaws.com"] });
+    }
+  });
+
+  it("serviceAccountRole gives one service account an inline policy and nothing more", () => {
+    const json = synth({}, (cluster) => {
+      cluster.serviceAccountRole("external-dns", "external-dns", {
+        policyJson: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "route53:ListHostedZones", Resource: "*" }] }),
+      });
+    });
+    expect(trustOf(json, "external-dns:external-dns")).toBeDefined();
+    const role = Object.values(json.resource!.aws_iam_role).find((r: any) => r.name === "qod-dev-eks-external-dns-external-dns");
+    expect(role).toBeDefined();
+    const inline = resources(json, "aws_iam_role_policy").filter((p) => p.role.includes("Irsa-external-dns"));
+    expect(inline).toHaveLength(1);
+    expect(JSON.parse(inline[0].policy).Statement[0].Action).toBe("route53:ListHostedZones");
+  });
+
+  it.each([
+    ["an empty namespace", "", "sa", /namespace: got ""/],
+    ["an empty service account", "ns", "", /serviceAccount: got ""/],
+    ["an invalid namespace", "Kube_System", "sa", /namespace: got "Kube_System"/],
+  ])("fails when given %s", (_, namespace, name, message) => {
+    expect(() => synth({}, (cluster) => cluster.serviceAccountRole(namespace, name, { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }))).toThrow(message);
+  });
+
+  it("fails when a role would get no permission at all", () => {
+    expect(() => synth({}, (cluster) => cluster.serviceAccountRole("ns", "sa", {}))).toThrow(/at least one permission/);
+  });
+
+  it("fails when the role name would exceed IAM's 64 characters", () => {
+    const long = "a".repeat(60);
+    expect(() => synth({}, (cluster) => cluster.serviceAccountRole(long, "sa", { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }))).toThrow(/fits IAM's 64 characters/);
+  });
+});
+
+describe("managed node groups", () => {
+  const json = synth();
+  const group = () => onlyResource(json, "aws_eks_node_group");
+  const template = () => onlyResource(json, "aws_launch_template");
+
+  it("runs Amazon Linux 2023 in the cluster's private subnets with no SSH", () => {
+    expect(group()).toMatchObject({
+      ami_type: "AL2023_x86_64_STANDARD",
+      subnet_ids: ["subnet-a", "subnet-b"],
+      instance_types: ["t3.medium"],
+      capacity_type: "ON_DEMAND",
+      scaling_config: { min_size: 1, desired_size: 2, max_size: 4 },
+    });
+    expect(group().remote_access).toBeUndefined();
+  });
+
+  it("rolls updates, leaves desired size to the autoscaler and carries the auto-discovery tags", () => {
+    expect(group().update_config).toEqual({ max_unavailable_percentage: 33 });
+    expect(group().lifecycle.ignore_changes).toEqual(["scaling_config[0].desired_size"]);
+    expect(group().tags["k8s.io/cluster-autoscaler/enabled"]).toBe("true");
+    expect(Object.keys(group().tags)).toContain("k8s.io/cluster-autoscaler/${aws_eks_cluster.Cluster_EB0386A7.name}");
+  });
+
+  it("requires IMDSv2 with hop limit 1 and an encrypted gp3 root volume", () => {
+    expect(template().metadata_options).toMatchObject({ http_tokens: "required", http_put_response_hop_limit: 1 });
+    expect(template().block_device_mappings[0].ebs).toMatchObject({ volume_type: "gp3", encrypted: "true", volume_size: 50 });
+    expect(group().launch_template.id).toMatch(/aws_launch_template\./);
+  });
+
+  it("tags the instances, volumes and interfaces it launches with the required tags", () => {
+    const specs = template().tag_specifications;
+    expect(specs.map((s: any) => s.resource_type)).toEqual(["instance", "volume", "network-interface"]);
+    for (const spec of specs) {
+      expect(spec.tags).toMatchObject({ project: "qod", environment: "dev", owner: "platform-team", "managed-by": "cdktf" });
+    }
+  });
+
+  it("gives nodes only the worker, ECR read-only and SSM policies", () => {
+    const nodeRole = Object.entries(json.resource!.aws_iam_role).find(([, r]: any) => r.name === "qod-dev-eks-node")![0];
+    const attached = resources(json, "aws_iam_role_policy_attachment")
+      .filter((a) => a.role.includes(`aws_iam_role.${nodeRole}.`))
+      .map((a) => a.policy_arn.replace(/^.*:policy\//, ""));
+    expect(attached.sort()).toEqual(["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"]);
+  });
+
+  it("picks the ARM AMI for Graviton instance types", () => {
+    const arm = synth({}, (cluster) => cluster.addNodeGroup("arm", { ...general, instanceTypes: ["m7g.large", "c7g.large"] }));
+    expect(onlyResource(arm, "aws_eks_node_group").ami_type).toBe("AL2023_ARM_64_STANDARD");
+  });
+});
+
+describe("production", () => {
+  const prodProps: Partial<EksClusterProps> = {
+    production: true,
+    naming: new Naming("qod", "prod"),
+    endpointPublicAccessCidrs: [],
+    subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+  };
+  const prodGroup: NodeGroupOptions = { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 10 };
+
+  it("turns the public endpoint off and deletion protection on", () => {
+    const json = synth(prodProps, (cluster) => cluster.addNodeGroup("general", prodGroup));
+    const cluster = onlyResource(json, "aws_eks_cluster");
+    expect(cluster.vpc_config.endpoint_public_access).toBe(false);
+    expect(cluster.vpc_config.public_access_cidrs).toBeUndefined();
+    expect(cluster.deletion_protection).toBe(true);
+  });
+
+  it("fails when the public endpoint is open to the world", () => {
+    expect(() => synth({ ...prodProps, endpointPublicAccessCidrs: ["0.0.0.0/0"] }, () => undefined)).toThrow(
+      /endpointPublicAccessCidrs\[0\]: got "0\.0\.0\.0\/0"; allowed: a specific range in production/,
+    );
+  });
+
+  it("fails when a node group cannot span three zones", () => {
+    expect(() => synth(prodProps, (c) => c.addNodeGroup("general", { ...prodGroup, minSize: 2, desiredSize: 2 }))).toThrow(
+      /general\.minSize: got 2; allowed: at least 3 in production/,
+    );
+    expect(() => synth({ ...prodProps, subnetIds: ["subnet-a", "subnet-b"] }, (c) => c.addNodeGroup("general", prodGroup))).toThrow(
+      /subnetIds: got \["subnet-a","subnet-b"\]; allowed: subnets in at least 3 zones in production/,
+    );
+  });
+});
+
+describe("Fargate", () => {
+  it("is off by default", () => {
+    expect(resources(synth(), "aws_eks_fargate_profile")).toEqual([]);
+  });
+
+  it("runs the selected namespaces on Fargate in the private subnets with a pod execution role", () => {
+    const json = synth({}, (cluster) => cluster.addFargateProfile("batch", { namespaces: ["batch", "jobs"] }));
+    const profile = onlyResource(json, "aws_eks_fargate_profile");
+    expect(profile.selector).toEqual([{ namespace: "batch" }, { namespace: "jobs" }]);
+    expect(profile.subnet_ids).toEqual(["subnet-a", "subnet-b"]);
+    const role = Object.values(json.resource!.aws_iam_role).find((r: any) => r.name === "qod-dev-eks-fargate") as any;
+    expect(JSON.parse(role.assume_role_policy).Statement[0].Principal.Service).toBe("eks-fargate-pods.amazonaws.com");
+  });
+
+  it("fails when a namespace is not a Kubernetes name", () => {
+    expect(() => synth({}, (cluster) => cluster.addFargateProfile("batch", { namespaces: ["Batch_Jobs"] }))).toThrow(/namespaces\[0\]: got "Batch_Jobs"/);
+  });
+});
+
+describe("EksCluster validation", () => {
+  it.each<[string, Partial<EksClusterProps>, RegExp]>([
+    ["the Kubernetes version is not supported", { kubernetesVersion: "1.27" }, /kubernetesVersion: got "1\.27"; allowed: one of the supported EKS versions: /],
+    ["an admin principal is not an IAM ARN", { adminPrincipalArns: ["platform-admin"] }, /adminPrincipalArns\[0\]: got "platform-admin"/],
+    ["there is no admin principal", { adminPrincipalArns: [] }, /adminPrincipalArns: got \[\]; allowed: at least one IAM role ARN/],
+    ["an admin principal is a group ARN", { adminPrincipalArns: ["arn:aws:iam::111111111111:group/admins"] }, /adminPrincipalArns\[0\]/],
+    ["an endpoint CIDR is malformed", { endpointPublicAccessCidrs: ["203.0.113.7/24"] }, /endpointPublicAccessCidrs\[0\]: got "203\.0\.113\.7\/24"/],
+    ["there is one subnet", { subnetIds: ["subnet-a"] }, /subnetIds: got \["subnet-a"\]/],
+  ])("fails when %s", (_, props, message) => {
+    expect(() => synth(props, () => undefined)).toThrow(message);
+  });
+
+  it.each<[string, Partial<NodeGroupOptions>, RegExp]>([
+    ["min is above max", { minSize: 5, desiredSize: 5, maxSize: 4 }, /general\.minSize: got 5; allowed: at most maxSize \(4\)/],
+    ["desired is below min", { minSize: 2, desiredSize: 1, maxSize: 4 }, /general\.desiredSize: got 1; allowed: between minSize \(2\) and maxSize \(4\)/],
+    ["desired is above max", { desiredSize: 5 }, /general\.desiredSize: got 5/],
+    ["an instance type is not family.size", { instanceTypes: ["large"] }, /general\.instanceTypes\[0\]: got "large"; allowed: an EC2 instance type written family\.size/],
+    ["instance types mix architectures", { instanceTypes: ["m6i.large", "m7g.large"] }, /one CPU architecture/],
+    ["the disk is too small", { diskSizeGiB: 8 }, /general\.diskSizeGiB: got 8/],
+  ])("fails when a node group's %s", (_, options, message) => {
+    expect(() => synth({}, (cluster) => cluster.addNodeGroup("general", { ...general, ...options }))).toThrow(message);
+  });
+
+  it("allows the public endpoint to be open to the world outside production", () => {
+    const json = synth({ endpointPublicAccessCidrs: ["0.0.0.0/0"] });
+    expect(onlyResource(json, "aws_eks_cluster").vpc_config.public_access_cidrs).toEqual(["0.0.0.0/0"]);
+  });
+});
