@@ -1,4 +1,6 @@
 import { ClusterConfig, EnvironmentConfig } from "@qod/core";
+import { dev } from "../apps/dev/config";
+import { prod } from "../apps/prod/config";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,55 +30,17 @@ export function freshDir(prefix = "qod-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A valid non-production config to derive bad ones from. */
+/**
+ * A valid non-production config to derive bad ones from: the real dev config with only the
+ * required tag, so tests see exactly the tags they set.
+ */
 export function devConfig(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
-  return {
-    project: "qod",
-    name: "dev",
-    production: false,
-    accountId: "111111111111",
-    region: "eu-west-1",
-    availabilityZones: ["eu-west-1a", "eu-west-1b"],
-    vpcCidr: "10.10.0.0/16",
-    natGateways: "single",
-    domain: "dev.example.com",
-    flowLogRetentionDays: 30,
-    tags: { owner: "platform-team" },
-    state: {
-      bucket: "qod-tfstate-111111111111-eu-west-1",
-      region: "eu-west-1",
-      kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:alias/qod-tfstate",
-    },
-    cluster: {
-      kubernetesVersion: "1.35",
-      endpointPublicAccessCidrs: ["203.0.113.0/24"],
-      adminPrincipalArns: ["arn:aws:iam::111111111111:role/platform-admin"],
-      logRetentionDays: 30,
-      nodeGroups: { general: { instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 2, maxSize: 4 } },
-    },
-    ...overrides,
-  };
+  return { ...dev, tags: { owner: "platform-team" }, ...overrides };
 }
 
-/** A valid production config. */
+/** A valid production config: the real prod config with only the required tag. */
 export function prodConfig(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
-  return devConfig({
-    name: "prod",
-    production: true,
-    availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-    vpcCidr: "10.20.0.0/16",
-    natGateways: "per-az",
-    domain: "example.com",
-    flowLogRetentionDays: 365,
-    cluster: {
-      kubernetesVersion: "1.35",
-      endpointPublicAccessCidrs: [],
-      adminPrincipalArns: ["arn:aws:iam::111111111111:role/platform-admin"],
-      logRetentionDays: 365,
-      nodeGroups: { general: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 10 } },
-    },
-    ...overrides,
-  });
+  return { ...prod, tags: { owner: "platform-team" }, ...overrides };
 }
 
 /** A cluster config with `patch` applied on top of `base`'s. */

@@ -26,4 +26,25 @@ export const dev: EnvironmentConfig = {
       general: { instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 2, maxSize: 4, diskSizeGiB: 50 },
     },
   },
+  registry: {
+    repositories: ["qod-api", "ui"],
+    untaggedImageExpiryDays: 3,
+    keepReleaseImages: 10,
+    replicateToDr: false,
+  },
+  database: {
+    instanceClass: "db.t4g.micro",
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 50,
+    backupRetentionDays: 7,
+    multiAz: false,
+    deletionProtection: false,
+    skipFinalSnapshot: false,
+    performanceInsightsRetentionDays: 7,
+  },
+  backup: {
+    rules: [{ name: "daily", schedule: "cron(0 3 * * ? *)", deleteAfterDays: 7 }],
+    restoreTesting: false,
+    notificationEmails: ["platform-team@example.com"],
+  },
 };

@@ -26,4 +26,33 @@ export const prod: EnvironmentConfig = {
       general: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 10, diskSizeGiB: 80 },
     },
   },
+  registry: {
+    repositories: ["qod-api", "ui"],
+    untaggedImageExpiryDays: 7,
+    keepReleaseImages: 30,
+    replicateToDr: true,
+  },
+  database: {
+    instanceClass: "db.m7g.large",
+    allocatedStorageGiB: 50,
+    maxAllocatedStorageGiB: 500,
+    backupRetentionDays: 30,
+    multiAz: true,
+    deletionProtection: true,
+    skipFinalSnapshot: false,
+    performanceInsightsRetentionDays: 7,
+  },
+  backup: {
+    drRegion: "eu-central-1",
+    rules: [
+      { name: "daily", schedule: "cron(0 3 * * ? *)", deleteAfterDays: 35, copyToDr: true },
+      { name: "weekly", schedule: "cron(0 4 ? * SUN *)", deleteAfterDays: 90, copyToDr: true },
+      { name: "monthly", schedule: "cron(0 5 1 * ? *)", deleteAfterDays: 365, coldStorageAfterDays: 90, copyToDr: true },
+    ],
+    // Compliance mode three days after the first apply: from then on nobody, root included, can
+    // delete a recovery point before 35 days or shorten the lock.
+    vaultLock: { minRetentionDays: 35, maxRetentionDays: 400, changeableForDays: 3 },
+    restoreTesting: true,
+    notificationEmails: ["platform-team@example.com"],
+  },
 };

@@ -1,16 +1,26 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { BackupPlan, BACKUP_TAG_KEY } from "@qod/backup";
 import { EnvironmentConfig, environmentTags, EnvironmentStack } from "@qod/core";
+import { ContainerRegistry } from "@qod/ecr";
 import { EksCluster } from "@qod/eks";
+import { PostgresDatabase } from "@qod/rds";
 import { Network } from "@qod/vpc";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 
 /**
- * `<env>-infra`: the environment's AWS foundation: network and EKS cluster. Later issues add the
- * registries, database and backups here; the platform and apps stacks read its outputs.
+ * `<env>-infra`: the environment's AWS foundation: network, EKS cluster, container registry,
+ * PostgreSQL and AWS Backup (with a DR region where configured). The platform and apps stacks
+ * read its outputs.
  */
 export class InfraStack extends EnvironmentStack {
   public readonly network: Network;
   public readonly cluster: EksCluster;
+  public readonly registry: ContainerRegistry;
+  public readonly database: PostgresDatabase;
+  public readonly backup: BackupPlan;
+  /** Provider of the DR region (alias `dr`), when the environment has one. */
+  public readonly drProvider?: AwsProvider;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, { config, component: "infra" });
@@ -42,6 +52,49 @@ export class InfraStack extends EnvironmentStack {
       this.cluster.addFargateProfile("fargate", { namespaces: config.cluster.fargateNamespaces });
     }
 
+    if (config.backup.drRegion) {
+      this.drProvider = new AwsProvider(this, "aws-dr", {
+        alias: "dr",
+        region: config.backup.drRegion,
+        allowedAccountIds: [config.accountId],
+        defaultTags: [{ tags: environmentTags(config) }],
+      });
+    }
+
+    this.registry = new ContainerRegistry(this, "Registry", {
+      naming: this.naming,
+      repositories: config.registry.repositories,
+      untaggedImageExpiryDays: config.registry.untaggedImageExpiryDays,
+      keepReleaseImages: config.registry.keepReleaseImages,
+      forceDelete: !config.production,
+      replicationRegion: config.registry.replicateToDr ? config.backup.drRegion : undefined,
+      region: config.region,
+      production: config.production,
+    });
+    for (const repository of Object.values(this.registry.repositories)) repository.grantPull(this.cluster.nodeRole);
+
+    this.backup = new BackupPlan(this, "Backup", {
+      naming: this.naming,
+      rules: config.backup.rules,
+      region: config.region,
+      drProvider: this.drProvider,
+      drRegion: config.backup.drRegion,
+      vaultLock: config.backup.vaultLock,
+      restoreTesting: config.backup.restoreTesting,
+      notificationEmails: config.backup.notificationEmails,
+    });
+
+    this.database = new PostgresDatabase(this, "Database", {
+      naming: this.naming,
+      vpcId: this.network.vpcId,
+      subnetIds: this.network.databaseSubnetIds,
+      allowedSecurityGroupIds: [this.cluster.clusterSecurityGroupId],
+      ...config.database,
+      production: config.production,
+      logRetentionDays: config.production ? 365 : 30,
+      tags: { [BACKUP_TAG_KEY]: this.backup.selectionTagValue },
+    });
+
     const outputs: Record<string, unknown> = {
       vpc_id: this.network.vpcId,
       vpc_cidr: this.network.vpcCidr,
@@ -56,6 +109,17 @@ export class InfraStack extends EnvironmentStack {
       cluster_oidc_provider_arn: this.cluster.oidcProviderArn,
       cluster_security_group_id: this.cluster.clusterSecurityGroupId,
       node_role_arn: this.cluster.nodeRoleArn,
+      repository_urls: Object.fromEntries(
+        Object.entries(this.registry.repositories).map(([service, repo]) => [service, repo.repositoryUrl]),
+      ),
+      database_endpoint: this.database.endpoint,
+      database_port: this.database.port,
+      database_name: this.database.databaseName,
+      database_username: this.database.masterUsername,
+      database_secret_arn: this.database.masterUserSecretArn,
+      database_security_group_id: this.database.securityGroupId,
+      backup_vault_name: this.backup.vaultName,
+      backup_notifications_topic_arn: this.backup.topic.arn,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

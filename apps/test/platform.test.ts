@@ -7,6 +7,7 @@ import { freshDir, onlyResource, resources, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
 import { PlatformDefinition } from "../shared/platform";
 import { synthPlatform } from "../shared/synth";
+import { synthesizedPlatform } from "./synthesized";
 
 function withoutCdktfOutdir(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { CDKTF_OUTDIR: _ignored, ...rest } = env;
@@ -19,9 +20,7 @@ const stack = (name: string): TfJson =>
   JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
 
 beforeAll(() => {
-  outdir = join(freshDir(), "cdktf.out");
-  const result = synthPlatform(platform, outdir);
-  expect(result).toEqual({ ok: true, outdir });
+  outdir = synthesizedPlatform().outdir;
 });
 
 describe("the platform synth", () => {
@@ -72,16 +71,25 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
   it("exposes the network and cluster outputs the later stacks read", () => {
     expect(Object.keys(stack(`${env}-infra`).output!).sort()).toEqual([
       "availability_zones",
+      "backup_notifications_topic_arn",
+      "backup_vault_name",
       "cluster_certificate_authority_data",
       "cluster_endpoint",
       "cluster_name",
       "cluster_oidc_issuer_url",
       "cluster_oidc_provider_arn",
       "cluster_security_group_id",
+      "database_endpoint",
+      "database_name",
+      "database_port",
+      "database_secret_arn",
+      "database_security_group_id",
       "database_subnet_ids",
+      "database_username",
       "node_role_arn",
       "private_subnet_ids",
       "public_subnet_ids",
+      "repository_urls",
       "vpc_cidr",
       "vpc_id",
     ]);
@@ -103,6 +111,61 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
     expect(Object.keys(json.resource!.aws_eks_cluster)).toEqual(["Cluster_EB0386A7"]);
     expect(Object.keys(json.resource!.aws_eks_node_group)).toEqual(["Cluster_NodeGroup-general_C1BA34B1"]);
     expect(Object.keys(json.resource!.aws_vpc)).toEqual(["Network_1C6012B5"]);
+  });
+
+  it("keeps the Terraform addresses of the database, the vault and the repositories stable", () => {
+    // Each of these holds data: a changed address destroys it (or orphans it) on the next apply.
+    const json = stack(`${env}-infra`);
+    expect(Object.keys(json.resource!.aws_db_instance)).toEqual(["Database_B269D8BB"]);
+    expect(Object.keys(json.resource!.aws_backup_vault)).toContain("Backup_Vault_D1FD0DC4");
+    expect(Object.keys(json.resource!.aws_ecr_repository).sort()).toEqual(["Registry_qod-api_A10C23D9", "Registry_ui_D96FA7A3"]);
+  });
+
+  it("lets the database admit only the cluster security group, from the database subnets", () => {
+    const json = stack(`${env}-infra`);
+    const rule = onlyResource(json, "aws_vpc_security_group_ingress_rule");
+    expect(rule.referenced_security_group_id).toMatch(/aws_eks_cluster\.Cluster_EB0386A7\.vpc_config\[0\]\.cluster_security_group_id|aws_eks_cluster\.Cluster_EB0386A7\.vpc_config\.cluster_security_group_id/);
+    const databaseSubnets = Object.entries(json.resource!.aws_subnet)
+      .filter(([, s]) => s.tags.tier === "database")
+      .map(([id]) => `\${aws_subnet.${id}.id}`);
+    expect(onlyResource(json, "aws_db_subnet_group").subnet_ids).toEqual(databaseSubnets);
+    expect(onlyResource(json, "aws_db_instance").tags.backup).toBe(onlyResource(json, "aws_backup_selection").selection_tag[0].value);
+  });
+
+  it("lets the nodes pull from every repository", () => {
+    const json = stack(`${env}-infra`);
+    const pulls = resources(json, "aws_iam_role_policy").filter((p) => p.name?.startsWith("pull-"));
+    expect(pulls.map((p) => p.name).sort()).toEqual(["pull-qod-api", "pull-ui"]);
+    for (const pull of pulls) expect(pull.role).toMatch(/aws_iam_role\.Cluster_NodeRole/);
+  });
+});
+
+describe("per-environment data settings", () => {
+  it("dev: single-AZ database, 7 days of backups, daily AWS Backup kept briefly, no DR", () => {
+    const json = stack("dev-infra");
+    expect(onlyResource(json, "aws_db_instance")).toMatchObject({ multi_az: false, deletion_protection: false, backup_retention_period: 7, skip_final_snapshot: false });
+    expect(onlyResource(json, "aws_backup_plan").rule.map((r: any) => [r.rule_name, r.lifecycle.delete_after])).toEqual([["daily", 7]]);
+    expect(json.provider!.aws).toHaveLength(1);
+    expect(resources(json, "aws_backup_vault_lock_configuration")).toEqual([]);
+    expect(resources(json, "aws_ecr_replication_configuration")).toEqual([]);
+    for (const repo of resources(json, "aws_ecr_repository")) expect(repo.force_delete).toBe(true);
+  });
+
+  it("prod: Multi-AZ, deletion protection, 30 days, daily/weekly/monthly with DR copies, lock, restore tests", () => {
+    const json = stack("prod-infra");
+    expect(onlyResource(json, "aws_db_instance")).toMatchObject({ multi_az: true, deletion_protection: true, backup_retention_period: 30, skip_final_snapshot: false });
+    const rules = onlyResource(json, "aws_backup_plan").rule;
+    expect(rules.map((r: any) => [r.rule_name, r.lifecycle.delete_after, r.lifecycle.cold_storage_after])).toEqual([
+      ["daily", 35, undefined],
+      ["weekly", 90, undefined],
+      ["monthly", 365, 90],
+    ]);
+    for (const rule of rules) expect(rule.copy_action[0].destination_vault_arn).toMatch(/Backup_DrVault/);
+    expect(json.provider!.aws.find((p: any) => p.alias === "dr")).toMatchObject({ region: "eu-central-1", allowed_account_ids: ["111111111111"] });
+    expect(resources(json, "aws_backup_vault_lock_configuration")).toHaveLength(2);
+    expect(onlyResource(json, "aws_backup_restore_testing_selection").protected_resource_type).toBe("RDS");
+    expect(onlyResource(json, "aws_ecr_replication_configuration").replication_configuration.rule[0].destination[0].region).toBe("eu-central-1");
+    for (const repo of resources(json, "aws_ecr_repository")) expect(repo.force_delete).toBe(false);
   });
 });
 
@@ -218,6 +281,29 @@ describe("invariants over every synthesized stack", () => {
     }
   });
 
+  it("never contains a password or secret value", () => {
+    for (const { name } of allStacks()) {
+      const text = readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8");
+      const json = JSON.parse(text);
+      for (const db of resources(json, "aws_db_instance")) {
+        expect(db.manage_master_user_password, name).toBe(true);
+        for (const key of ["password", "password_wo", "master_password"]) expect(db[key], `${name} ${key}`).toBeUndefined();
+      }
+      expect(resources(json, "aws_secretsmanager_secret_version"), name).toEqual([]);
+      // No key anywhere names a password except the switch that hands the password to RDS.
+      const passwordKeys = [...text.matchAll(/"([a-z_]*password[a-z_]*)":/g)].map((m) => m[1]);
+      expect(new Set(passwordKeys), name).toEqual(new Set(passwordKeys.length ? ["manage_master_user_password"] : []));
+    }
+  });
+
+  it("keeps every database private, encrypted and deletable only with a final snapshot", () => {
+    for (const { json } of allStacks()) {
+      for (const db of resources(json, "aws_db_instance")) {
+        expect(db).toMatchObject({ publicly_accessible: false, storage_encrypted: true, skip_final_snapshot: false });
+      }
+    }
+  });
+
   it("rotates every KMS key", () => {
     for (const { json } of allStacks()) {
       for (const key of resources(json, "aws_kms_key")) expect(key.enable_key_rotation).toBe(true);
@@ -249,6 +335,16 @@ describe("bad input: rejected with the field named, nothing written", () => {
     ["prod's API endpoint open to the world", broken("prod", { cluster: { ...platform.environments[1].cluster, endpointPublicAccessCidrs: ["0.0.0.0/0"] } }), "prod.cluster.endpointPublicAccessCidrs[0]"],
     ["a prod node group of 2 nodes", broken("prod", { cluster: { ...platform.environments[1].cluster, nodeGroups: { general: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 10 } } } }), "prod.cluster.nodeGroups.general.minSize"],
     ["an admin principal that is not an ARN", broken("dev", { cluster: { ...platform.environments[0].cluster, adminPrincipalArns: ["admin"] } }), "dev.cluster.adminPrincipalArns[0]"],
+    ["backup retention below the environment minimum", broken("prod", { database: { ...platform.environments[1].database, backupRetentionDays: 14 } }), "prod.database.backupRetentionDays"],
+    ["AWS Backup rules all shorter than the minimum", broken("dev", { backup: { ...platform.environments[0].backup, rules: [{ name: "daily", schedule: "cron(0 3 * * ? *)", deleteAfterDays: 3 }] } }), "dev.backup.rules"],
+    ["a DR region equal to the primary region", broken("prod", { backup: { ...platform.environments[1].backup, drRegion: "eu-west-1" } }), "prod.backup.drRegion"],
+    ["an RDS instance class without db.", broken("dev", { database: { ...platform.environments[0].database, instanceClass: "t4g.micro" } }), "dev.database.instanceClass"],
+    ["storage below 20 GiB", broken("dev", { database: { ...platform.environments[0].database, allocatedStorageGiB: 10 } }), "dev.database.allocatedStorageGiB"],
+    ["storage above the autoscaling ceiling", broken("dev", { database: { ...platform.environments[0].database, allocatedStorageGiB: 80, maxAllocatedStorageGiB: 50 } }), "dev.database.allocatedStorageGiB"],
+    ["an ECR repository name ECR rejects", broken("dev", { registry: { ...platform.environments[0].registry, repositories: ["Qod_API"] } }), "dev.registry.repositories[0]"],
+    ["prod without deletion protection", broken("prod", { database: { ...platform.environments[1].database, deletionProtection: false } }), "prod.database.deletionProtection"],
+    ["prod skipping the final snapshot", broken("prod", { database: { ...platform.environments[1].database, skipFinalSnapshot: true } }), "prod.database.skipFinalSnapshot"],
+    ["cold storage under 90 days before deletion", broken("prod", { backup: { ...platform.environments[1].backup, rules: [{ name: "monthly", schedule: "cron(0 5 1 * ? *)", deleteAfterDays: 120, coldStorageAfterDays: 60, copyToDr: true }] } }), "prod.backup.rules[0].coldStorageAfterDays"],
     ["a bad bootstrap bucket", { ...platform, bootstrap: { ...platform.bootstrap, bucket: "Not A Bucket" } }, "bootstrap.bucket"],
   ])("fails on %s", (_, definition, field) => {
     const target = join(freshDir(), "cdktf.out");

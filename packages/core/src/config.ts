@@ -10,6 +10,15 @@ import {
   checkNodeGroupSizing,
   NodeGroupSizing,
 } from "./cluster-rules";
+import {
+  BackupRuleSizing,
+  checkBackupRule,
+  checkDatabaseSizing,
+  checkDrRegion,
+  checkRepositoryName,
+  DatabaseSizing,
+  MIN_DB_BACKUP_RETENTION,
+} from "./data-rules";
 
 /** How NAT gateways are laid out. */
 export type NatGatewayMode =
@@ -56,6 +65,56 @@ export interface ClusterConfig {
   readonly fargateNamespaces?: readonly string[];
 }
 
+/** Container registries of an environment. */
+export interface RegistryConfig {
+  /** One repository per service, e.g. `qod-api`, `ui` (created as `<project>-<env>/<name>`). */
+  readonly repositories: readonly string[];
+  /** Days an untagged image is kept (1-90). */
+  readonly untaggedImageExpiryDays: number;
+  /** Release images (`v*` tags) kept per repository (1-1000). */
+  readonly keepReleaseImages: number;
+  /** Replicate every repository to `backup.drRegion`. */
+  readonly replicateToDr: boolean;
+}
+
+/** The PostgreSQL database of an environment. */
+export interface DatabaseConfig extends DatabaseSizing {
+  /** Performance Insights retention: 7 (free) or a multiple of 31 up to 731. */
+  readonly performanceInsightsRetentionDays: number;
+  /**
+   * Build the database from this RDS snapshot (name or ARN) instead of empty: the disaster
+   * recovery path (docs/disaster-recovery.md).
+   * @default - an empty database
+   */
+  readonly restoreFromSnapshot?: string;
+}
+
+/** AWS Backup of an environment. */
+export interface BackupConfig {
+  /**
+   * Region of the disaster-recovery vault that rules with `copyToDr` copy to. Required in
+   * production; must differ from `region`.
+   * @default - no DR copies
+   */
+  readonly drRegion?: string;
+  /** Backup rules; at least one keeps recovery points for the environment minimum (dev 7, prod 30 days). */
+  readonly rules: readonly BackupRuleSizing[];
+  /**
+   * Vault lock: recovery points cannot be deleted before `minRetentionDays`. With
+   * `changeableForDays` the lock becomes compliance mode (irreversible) after that many days;
+   * without it, governance mode. Required in production.
+   */
+  readonly vaultLock?: {
+    readonly minRetentionDays: number;
+    readonly maxRetentionDays: number;
+    readonly changeableForDays?: number;
+  };
+  /** Exercise restores of the database on a schedule (AWS Backup restore testing). */
+  readonly restoreTesting: boolean;
+  /** Email addresses told about failed backup, copy and restore jobs. */
+  readonly notificationEmails: readonly string[];
+}
+
 /**
  * One environment (dev, prod, …). Written as a literal in `apps/<env>/config.ts` and validated
  * once by {@link validateEnvironmentConfig} before any construct exists.
@@ -90,6 +149,12 @@ export interface EnvironmentConfig {
   readonly state: StateBackendConfig;
   /** The EKS cluster. */
   readonly cluster: ClusterConfig;
+  /** ECR repositories. */
+  readonly registry: RegistryConfig;
+  /** RDS PostgreSQL. */
+  readonly database: DatabaseConfig;
+  /** AWS Backup plan and disaster-recovery copies. */
+  readonly backup: BackupConfig;
 }
 
 /** Tag keys every taggable AWS resource must carry. */
@@ -276,7 +341,104 @@ export function findConfigProblems(config: EnvironmentConfig, prefix = config?.n
     );
   }
   findClusterProblems(p, f("cluster"), c.cluster, c.production === true);
+  findDataProblems(p, prefix, c);
   return p.problems;
+}
+
+function findDataProblems(p: ProblemCollector, prefix: string, c: Partial<EnvironmentConfig>): void {
+  const production = c.production === true;
+  const f = (field: string) => `${prefix}.${field}`;
+  const b = c.backup;
+  if (b === null || typeof b !== "object") {
+    p.add(f("backup"), b, "{ rules, restoreTesting, notificationEmails, drRegion?, vaultLock? }");
+  } else {
+    if (b.drRegion !== undefined) checkDrRegion(p, f("backup.drRegion"), b.drRegion, c.region as string);
+    else if (production) p.add(f("backup.drRegion"), b.drRegion, "a second region in production, for cross-region copies");
+    const rules = Array.isArray(b.rules) ? b.rules : [];
+    if (rules.length === 0) p.add(f("backup.rules"), b.rules, "at least one backup rule");
+    rules.forEach((rule, i) => checkBackupRule(p, f(`backup.rules[${i}]`), rule, b.drRegion !== undefined));
+    const minimum = production ? MIN_DB_BACKUP_RETENTION.production : MIN_DB_BACKUP_RETENTION.development;
+    const longest = Math.max(0, ...rules.map((r) => r.deleteAfterDays).filter(Number.isFinite));
+    if (rules.length > 0 && longest < minimum) {
+      p.add(f("backup.rules"), rules.map((r) => r.deleteAfterDays), `at least one rule keeping recovery points ${minimum} days or more`);
+    }
+    if (production && !rules.some((r) => r.copyToDr)) {
+      p.add(f("backup.rules"), rules.map((r) => r.name), "at least one rule with copyToDr: true in production");
+    }
+    const lock = b.vaultLock;
+    if (lock === undefined) {
+      if (production) p.add(f("backup.vaultLock"), lock, "a vault lock in production, so recovery points cannot be deleted early");
+    } else {
+      const shortest = Math.min(...rules.map((r) => r.deleteAfterDays).filter(Number.isFinite));
+      p.check(
+        Number.isInteger(lock.minRetentionDays) && lock.minRetentionDays >= 1 && lock.minRetentionDays <= shortest,
+        f("backup.vaultLock.minRetentionDays"),
+        lock.minRetentionDays,
+        `1 to the shortest rule retention (${shortest} days); a longer minimum makes those backups fail`,
+      );
+      p.check(
+        Number.isInteger(lock.maxRetentionDays) && lock.maxRetentionDays >= longest && lock.maxRetentionDays >= lock.minRetentionDays,
+        f("backup.vaultLock.maxRetentionDays"),
+        lock.maxRetentionDays,
+        `at least the longest rule retention (${longest} days)`,
+      );
+      if (lock.changeableForDays !== undefined) {
+        p.check(
+          Number.isInteger(lock.changeableForDays) && lock.changeableForDays >= 3,
+          f("backup.vaultLock.changeableForDays"),
+          lock.changeableForDays,
+          "at least 3 days (AWS minimum grace period before compliance mode)",
+        );
+      }
+    }
+    if (production) p.check(b.restoreTesting === true, f("backup.restoreTesting"), b.restoreTesting, "true in production");
+    (Array.isArray(b.notificationEmails) ? b.notificationEmails : []).forEach((email, i) =>
+      p.check(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(email), f(`backup.notificationEmails[${i}]`), email, "an email address"),
+    );
+  }
+
+  const r = c.registry;
+  if (r === null || typeof r !== "object") {
+    p.add(f("registry"), r, "{ repositories, untaggedImageExpiryDays, keepReleaseImages, replicateToDr }");
+  } else {
+    if (!Array.isArray(r.repositories) || r.repositories.length === 0) {
+      p.add(f("registry.repositories"), r.repositories, "at least one repository name");
+    } else {
+      r.repositories.forEach((name, i) => {
+        checkRepositoryName(p, f(`registry.repositories[${i}]`), name);
+        if (r.repositories.indexOf(name) !== i) p.add(f(`registry.repositories[${i}]`), name, "each repository once");
+      });
+    }
+    p.check(
+      Number.isInteger(r.untaggedImageExpiryDays) && r.untaggedImageExpiryDays >= 1 && r.untaggedImageExpiryDays <= 90,
+      f("registry.untaggedImageExpiryDays"),
+      r.untaggedImageExpiryDays,
+      "1 to 90 days",
+    );
+    p.check(
+      Number.isInteger(r.keepReleaseImages) && r.keepReleaseImages >= 1 && r.keepReleaseImages <= 1000,
+      f("registry.keepReleaseImages"),
+      r.keepReleaseImages,
+      "1 to 1000 images",
+    );
+    if (r.replicateToDr === true && !(b && typeof b === "object" && b.drRegion)) {
+      p.add(f("registry.replicateToDr"), r.replicateToDr, "a DR region (backup.drRegion) to replicate to, or false");
+    }
+  }
+
+  const d = c.database;
+  if (d === null || typeof d !== "object") {
+    p.add(f("database"), d, "{ instanceClass, allocatedStorageGiB, maxAllocatedStorageGiB, backupRetentionDays, multiAz, deletionProtection, skipFinalSnapshot, performanceInsightsRetentionDays }");
+  } else {
+    checkDatabaseSizing(p, f("database"), d, production);
+    const pi = d.performanceInsightsRetentionDays;
+    p.check(
+      Number.isInteger(pi) && (pi === 7 || (pi % 31 === 0 && pi >= 31 && pi <= 713) || pi === 731),
+      f("database.performanceInsightsRetentionDays"),
+      pi,
+      "7, a multiple of 31 up to 713, or 731",
+    );
+  }
 }
 
 function findClusterProblems(p: ProblemCollector, field: string, cluster: ClusterConfig | undefined, production: boolean): void {

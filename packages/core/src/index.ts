@@ -9,3 +9,5 @@ export * from "./backend";
 export * from "./stack";
 export * from "./encrypted-log-group";
 export * from "./cluster-rules";
+export * from "./data-rules";
+export * from "./iam";

@@ -65,11 +65,25 @@ export const VERSIONS = {
       note: "pinned on 1.35 clusters in public repos; confirm with aws eks describe-addon-versions before an upgrade",
     },
   },
+  rds: {
+    postgres: {
+      version: "18",
+      chosen: "2026-11-22",
+      note: "newest RDS PostgreSQL major; the major only, so auto minor upgrades (18.3+) do not fight Terraform",
+    },
+    parameterGroupFamily: { version: "postgres18", chosen: "2026-11-22", note: "matches the major above" },
+    caCertificate: {
+      version: "rds-ca-rsa2048-g1",
+      chosen: "2026-11-22",
+      note: "current RDS CA (RSA2048, server certificates rotate automatically); rds-ca-2019 expired 2024-08",
+    },
+  },
 } as const satisfies {
   terraform: PinnedVersion;
   providers: Record<string, PinnedVersion>;
   eks: Record<string, PinnedVersion>;
   eksAddons: Record<string, PinnedVersion>;
+  rds: Record<string, PinnedVersion>;
 };
 
 /**

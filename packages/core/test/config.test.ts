@@ -177,4 +177,50 @@ describe("validateEnvironmentConfig", () => {
       ]);
     });
   });
+
+  describe("registry, database and backup", () => {
+    it("fails when replication or DR copies have no DR region", () => {
+      const config = devConfig();
+      const fields = problemFields({
+        ...config,
+        registry: { ...config.registry, replicateToDr: true },
+        backup: { ...config.backup, rules: [{ ...config.backup.rules[0], copyToDr: true }] },
+      });
+      expect(fields).toEqual(["dev.backup.rules[0].copyToDr", "dev.registry.replicateToDr"]);
+    });
+
+    it("fails when production has no DR region, no vault lock, no DR copy or no restore testing", () => {
+      const config = prodConfig();
+      const fields = problemFields({
+        ...config,
+        backup: {
+          rules: config.backup.rules.map((r) => ({ ...r, copyToDr: false })),
+          restoreTesting: false,
+          notificationEmails: [],
+        },
+        registry: { ...config.registry, replicateToDr: false },
+      });
+      expect(fields).toEqual(["prod.backup.drRegion", "prod.backup.rules", "prod.backup.vaultLock", "prod.backup.restoreTesting"]);
+    });
+
+    it("fails when the vault lock minimum exceeds a rule's retention", () => {
+      const config = prodConfig();
+      const fields = problemFields({ ...config, backup: { ...config.backup, vaultLock: { minRetentionDays: 40, maxRetentionDays: 400 } } });
+      expect(fields).toEqual(["prod.backup.vaultLock.minRetentionDays"]);
+    });
+
+    it("fails when a notification address is not an email address", () => {
+      const config = devConfig();
+      expect(problemFields({ ...config, backup: { ...config.backup, notificationEmails: ["ops"] } })).toEqual([
+        "dev.backup.notificationEmails[0]",
+      ]);
+    });
+
+    it("fails when the Performance Insights retention is not one RDS accepts", () => {
+      const config = devConfig();
+      expect(problemFields({ ...config, database: { ...config.database, performanceInsightsRetentionDays: 30 } })).toEqual([
+        "dev.database.performanceInsightsRetentionDays",
+      ]);
+    });
+  });
 });

@@ -19,9 +19,11 @@ import {
   checkKubernetesName,
   checkKubernetesVersion,
   EncryptedLogGroup,
+  fromAccount,
   LOG_RETENTION_DAYS,
   Naming,
   ProblemCollector,
+  serviceTrustPolicy,
   ValidationError,
   VERSIONS,
 } from "@qod/core";
@@ -167,17 +169,7 @@ export class EksCluster extends Construct {
     const clusterRole = new IamRole(this, "ClusterRole", {
       name: `${clusterName}-cluster`,
       description: `EKS control plane of ${clusterName}`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "eks.amazonaws.com" },
-            Action: ["sts:AssumeRole", "sts:TagSession"],
-            Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
-          },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", fromAccount(caller.accountId), ["sts:AssumeRole", "sts:TagSession"]),
     });
     const clusterPolicy = new IamRolePolicyAttachment(this, "ClusterRolePolicy", {
       role: clusterRole.name,
@@ -250,10 +242,7 @@ export class EksCluster extends Construct {
     this.nodeRole = new IamRole(this, "NodeRole", {
       name: `${clusterName}-node`,
       description: `Nodes of ${clusterName}`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
     });
     this.nodeRoleArn = this.nodeRole.arn;
     const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map(
@@ -347,16 +336,8 @@ export class EksCluster extends Construct {
       this.fargateRole = new IamRole(this, "FargatePodExecutionRole", {
         name: `${clusterName}-fargate`,
         description: `Fargate pod execution role of ${clusterName}`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "eks-fargate-pods.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { ArnLike: { "aws:SourceArn": `arn:${this.partition}:eks:*:${caller.accountId}:fargateprofile/${clusterName}/*` } },
-            },
-          ],
+        assumeRolePolicy: serviceTrustPolicy("eks-fargate-pods.amazonaws.com", {
+          ArnLike: { "aws:SourceArn": `arn:${this.partition}:eks:*:${caller.accountId}:fargateprofile/${clusterName}/*` },
         }),
       });
       new IamRolePolicyAttachment(this, "FargatePodExecutionPolicy", {

@@ -18,6 +18,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import {
   cidrSubnet,
   EncryptedLogGroup,
+  fromAccount,
   isNetworkAligned,
   isPrivateRange,
   LOG_RETENTION_DAYS,
@@ -25,6 +26,7 @@ import {
   Naming,
   parseCidr,
   ProblemCollector,
+  serviceTrustPolicy,
 } from "@qod/core";
 import { Construct } from "constructs";
 
@@ -290,19 +292,7 @@ export class Network extends Construct {
     this.flowLogKey = flowLogs.key;
     const flowLogRole = new IamRole(this, "FlowLogRole", {
       name: naming.name("vpc-flow-logs"),
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: {
-              StringEquals: { "aws:SourceAccount": caller.accountId },
-            },
-          },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", fromAccount(caller.accountId)),
       tags: named("vpc-flow-logs"),
     });
     new IamRolePolicy(this, "FlowLogRolePolicy", {

@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { freshDir, TfJson } from "../../test/helpers";
+import { platform } from "../platform";
+import { synthPlatform } from "../shared/synth";
+
+export interface SynthesizedStack {
+  readonly name: string;
+  readonly text: string;
+  readonly json: TfJson;
+}
+
+let cached: { outdir: string; stacks: SynthesizedStack[] } | undefined;
+
+/**
+ * The real platform, synthesized once per test worker (vitest runs files of a worker in one
+ * module graph) into a fresh directory.
+ */
+export function synthesizedPlatform(): { outdir: string; stacks: SynthesizedStack[] } {
+  if (!cached) {
+    const outdir = join(freshDir(), "cdktf.out");
+    const result = synthPlatform(platform, outdir);
+    if (!result.ok) throw new Error(`the platform does not synthesize: ${result.message}`);
+    const stacks = readdirSync(join(outdir, "stacks"))
+      .sort()
+      .map((name) => {
+        const text = readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8");
+        return { name, text, json: JSON.parse(text) as TfJson };
+      });
+    cached = { outdir, stacks };
+  }
+  return cached;
+}

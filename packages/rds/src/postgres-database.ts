@@ -1,0 +1,280 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import {
+  accountAdministersKey,
+  checkDatabaseSizing,
+  DatabaseSizing,
+  EncryptedLogGroup,
+  fromAccount,
+  Naming,
+  ProblemCollector,
+  serviceTrustPolicy,
+  VERSIONS,
+} from "@qod/core";
+import { Construct } from "constructs";
+
+/** PostgreSQL's port. */
+export const POSTGRES_PORT = 5432;
+/** Log streams exported to CloudWatch Logs. */
+export const POSTGRES_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+export interface PostgresDatabaseProps extends Partial<DatabaseSizing> {
+  readonly naming: Naming;
+  readonly vpcId: string;
+  /** Database subnets (no internet route), two zones or more. */
+  readonly subnetIds: readonly string[];
+  /** Security groups allowed to connect on 5432 (the EKS cluster/node security group). Nothing else is. */
+  readonly allowedSecurityGroupIds: readonly string[];
+  /**
+   * Name of the database created at launch.
+   * @default "qod"
+   */
+  readonly databaseName?: string;
+  /**
+   * Master user name (its password is generated and kept by RDS in Secrets Manager).
+   * @default "qod_admin"
+   */
+  readonly masterUsername?: string;
+  /**
+   * Performance Insights retention: 7 (free) or a multiple of 31 up to 731.
+   * @default 7
+   */
+  readonly performanceInsightsRetentionDays?: number;
+  /**
+   * Retention of the exported PostgreSQL logs.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Statements slower than this are logged (ms).
+   * @default 500
+   */
+  readonly slowStatementMs?: number;
+  /**
+   * Daily backup window (UTC), `hh:mm-hh:mm`.
+   * @default "02:00-03:00"
+   */
+  readonly backupWindow?: string;
+  /**
+   * Weekly maintenance window (UTC), `ddd:hh:mm-ddd:hh:mm`; must not overlap the backup window.
+   * @default "sun:03:30-sun:04:30"
+   */
+  readonly maintenanceWindow?: string;
+  /**
+   * Tags on the instance (and, with copy-tags-to-snapshot, its snapshots); use `backup` to
+   * select it for an AWS Backup plan.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+  /**
+   * Create the instance from this snapshot (an RDS snapshot ARN or name, e.g. a recovery point
+   * copied to the DR region) instead of empty. Used to rebuild an environment after a disaster.
+   * @default - a new, empty database
+   */
+  readonly restoreFromSnapshot?: string;
+  /** Production rules: Multi-AZ, deletion protection, a final snapshot, 30+ days of backups. @default false */
+  readonly production?: boolean;
+}
+
+const DEFAULTS: DatabaseSizing = {
+  instanceClass: "db.t4g.micro",
+  allocatedStorageGiB: 20,
+  maxAllocatedStorageGiB: 100,
+  backupRetentionDays: 7,
+  multiAz: false,
+  deletionProtection: false,
+  skipFinalSnapshot: false,
+};
+
+/**
+ * RDS PostgreSQL in the database subnets: reachable on 5432 only from the given security groups,
+ * never public; gp3 storage encrypted with a customer-managed key and autoscaling to a ceiling;
+ * TLS forced and slow statements logged; the master password generated and held by RDS in
+ * Secrets Manager (never in code, plan or state); IAM authentication; backups with a final
+ * snapshot; Performance Insights and enhanced monitoring; logs exported to encrypted log groups.
+ */
+export class PostgresDatabase extends Construct {
+  public readonly instance: DbInstance;
+  public readonly securityGroup: SecurityGroup;
+  public readonly key: KmsKey;
+  /** Host name of the instance. */
+  public readonly endpoint: string;
+  public readonly port: number;
+  public readonly databaseName: string;
+  public readonly masterUsername: string;
+  /** ARN of the Secrets Manager secret RDS keeps the master credentials in. */
+  public readonly masterUserSecretArn: string;
+  public readonly securityGroupId: string;
+  public readonly instanceArn: string;
+
+  constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
+    super(scope, id);
+    const production = props.production ?? false;
+    const sizing: DatabaseSizing = {
+      instanceClass: props.instanceClass ?? DEFAULTS.instanceClass,
+      allocatedStorageGiB: props.allocatedStorageGiB ?? DEFAULTS.allocatedStorageGiB,
+      maxAllocatedStorageGiB: props.maxAllocatedStorageGiB ?? DEFAULTS.maxAllocatedStorageGiB,
+      backupRetentionDays: props.backupRetentionDays ?? DEFAULTS.backupRetentionDays,
+      multiAz: props.multiAz ?? DEFAULTS.multiAz,
+      deletionProtection: props.deletionProtection ?? DEFAULTS.deletionProtection,
+      skipFinalSnapshot: props.skipFinalSnapshot ?? DEFAULTS.skipFinalSnapshot,
+    };
+    const p = new ProblemCollector(`PostgresDatabase props at ${this.node.path}`);
+    checkDatabaseSizing(p, "database", sizing, production);
+    p.check(props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones");
+    p.check(props.allowedSecurityGroupIds.length >= 1, "allowedSecurityGroupIds", props.allowedSecurityGroupIds, "at least one security group (the cluster's)");
+    const databaseName = props.databaseName ?? "qod";
+    const masterUsername = props.masterUsername ?? "qod_admin";
+    p.check(/^[a-z][a-z0-9_]{0,62}$/.test(databaseName), "databaseName", databaseName, "a lowercase identifier of 1-63 letters, digits, underscores");
+    p.check(/^[a-z][a-z0-9_]{0,15}$/.test(masterUsername) && masterUsername !== "postgres" && masterUsername !== "rdsadmin", "masterUsername", masterUsername, "a lowercase identifier of 1-16 characters other than postgres/rdsadmin");
+    const pi = props.performanceInsightsRetentionDays ?? 7;
+    p.check(pi === 7 || pi === 731 || (pi % 31 === 0 && pi >= 31 && pi <= 713), "performanceInsightsRetentionDays", pi, "7, a multiple of 31 up to 713, or 731");
+    const slow = props.slowStatementMs ?? 500;
+    p.check(Number.isInteger(slow) && slow >= 0, "slowStatementMs", slow, "a whole number of milliseconds");
+    const backupWindow = props.backupWindow ?? "02:00-03:00";
+    const maintenanceWindow = props.maintenanceWindow ?? "sun:03:30-sun:04:30";
+    p.check(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(backupWindow), "backupWindow", backupWindow, "hh:mm-hh:mm (UTC)");
+    p.check(/^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/.test(maintenanceWindow), "maintenanceWindow", maintenanceWindow, "ddd:hh:mm-ddd:hh:mm (UTC)");
+    if (props.restoreFromSnapshot !== undefined) {
+      p.check(
+        /^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):)?[A-Za-z][A-Za-z0-9:-]{0,254}$/.test(props.restoreFromSnapshot),
+        "restoreFromSnapshot",
+        props.restoreFromSnapshot,
+        "an RDS snapshot name or ARN (arn:aws:rds:<region>:<account>:snapshot:<name>)",
+      );
+    }
+    p.throwIfAny();
+
+    const { naming } = props;
+    const identifier = naming.name("postgres");
+    const partition = new DataAwsPartition(this, "Partition");
+    const caller = new DataAwsCallerIdentity(this, "CallerIdentity");
+
+    this.key = new KmsKey(this, "Key", {
+      description: `Encrypts the storage, Performance Insights and master secret of ${identifier}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: [accountAdministersKey(partition.partition, caller.accountId)] }),
+    });
+    new KmsAlias(this, "KeyAlias", { name: `alias/${identifier}`, targetKeyId: this.key.keyId });
+
+    const subnetGroup = new DbSubnetGroup(this, "SubnetGroup", {
+      name: identifier,
+      description: `Database subnets of ${identifier}`,
+      subnetIds: [...props.subnetIds],
+    });
+
+    this.securityGroup = new SecurityGroup(this, "SecurityGroup", {
+      name: `${identifier}-db`,
+      description: `PostgreSQL ${identifier}: 5432 from the cluster only`,
+      vpcId: props.vpcId,
+      tags: { Name: `${identifier}-db` },
+    });
+    props.allowedSecurityGroupIds.forEach((source, i) => {
+      new VpcSecurityGroupIngressRule(this, `IngressFrom${i}`, {
+        securityGroupId: this.securityGroup.id,
+        description: "PostgreSQL from the EKS cluster",
+        ipProtocol: "tcp",
+        fromPort: POSTGRES_PORT,
+        toPort: POSTGRES_PORT,
+        referencedSecurityGroupId: source,
+      });
+    });
+
+    const parameters = new DbParameterGroup(this, "Parameters", {
+      name: identifier,
+      family: VERSIONS.rds.parameterGroupFamily.version,
+      description: `TLS-only, slow-statement logging for ${identifier}`,
+      parameter: [
+        { name: "rds.force_ssl", value: "1" },
+        { name: "log_min_duration_statement", value: String(slow) },
+        { name: "log_lock_waits", value: "1" },
+        { name: "log_statement", value: "ddl" },
+      ],
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    const monitoringRole = new IamRole(this, "MonitoringRole", {
+      name: `${identifier}-monitoring`,
+      description: `Enhanced monitoring of ${identifier}`,
+      assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", fromAccount(caller.accountId)),
+    });
+    new IamRolePolicyAttachment(this, "MonitoringRolePolicy", {
+      role: monitoringRole.name,
+      policyArn: `arn:${partition.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+    });
+
+    // Export targets exist first, encrypted and with a retention, instead of RDS creating them bare.
+    const logGroups = POSTGRES_LOG_EXPORTS.map(
+      (stream) =>
+        new EncryptedLogGroup(this, `Logs-${stream}`, {
+          logGroupName: `/aws/rds/instance/${identifier}/${stream}`,
+          retentionDays: props.logRetentionDays ?? 30,
+          purpose: `the ${stream} logs of ${identifier}`,
+          keyAlias: `alias/${identifier}-${stream}-logs`,
+        }),
+    );
+
+    this.instance = new DbInstance(this, "Resource", {
+      identifier,
+      engine: "postgres",
+      engineVersion: VERSIONS.rds.postgres.version,
+      autoMinorVersionUpgrade: true,
+      allowMajorVersionUpgrade: false,
+      instanceClass: sizing.instanceClass,
+      storageType: "gp3",
+      allocatedStorage: sizing.allocatedStorageGiB,
+      maxAllocatedStorage: sizing.maxAllocatedStorageGiB,
+      storageEncrypted: true,
+      kmsKeyId: this.key.arn,
+      // From a snapshot, the database and master user come from the snapshot.
+      snapshotIdentifier: props.restoreFromSnapshot,
+      dbName: props.restoreFromSnapshot ? undefined : databaseName,
+      username: props.restoreFromSnapshot ? undefined : masterUsername,
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: this.key.arn,
+      iamDatabaseAuthenticationEnabled: true,
+      port: POSTGRES_PORT,
+      multiAz: sizing.multiAz,
+      publiclyAccessible: false,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      parameterGroupName: parameters.name,
+      caCertIdentifier: VERSIONS.rds.caCertificate.version,
+      backupRetentionPeriod: sizing.backupRetentionDays,
+      backupWindow,
+      maintenanceWindow,
+      copyTagsToSnapshot: true,
+      deleteAutomatedBackups: false,
+      skipFinalSnapshot: sizing.skipFinalSnapshot,
+      finalSnapshotIdentifier: sizing.skipFinalSnapshot ? undefined : `${identifier}-final`,
+      deletionProtection: sizing.deletionProtection,
+      performanceInsightsEnabled: true,
+      performanceInsightsKmsKeyId: this.key.arn,
+      performanceInsightsRetentionPeriod: pi,
+      monitoringInterval: 60,
+      monitoringRoleArn: monitoringRole.arn,
+      enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
+      applyImmediately: false,
+      tags: { ...(props.tags ?? {}), Name: identifier },
+      dependsOn: logGroups.map((g) => g.logGroup),
+    });
+
+    this.endpoint = this.instance.address;
+    this.port = POSTGRES_PORT;
+    this.databaseName = databaseName;
+    this.masterUsername = masterUsername;
+    this.masterUserSecretArn = this.instance.masterUserSecret.get(0).secretArn;
+    this.securityGroupId = this.securityGroup.id;
+    this.instanceArn = this.instance.arn;
+  }
+}

@@ -1,0 +1,142 @@
+import { Naming, VERSIONS } from "@qod/core";
+import { Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { PostgresDatabase, PostgresDatabaseProps } from "../src";
+import { onlyResource, resources, TfJson } from "../../../test/helpers";
+
+const base: PostgresDatabaseProps = {
+  naming: new Naming("qod", "dev"),
+  vpcId: "vpc-1",
+  subnetIds: ["subnet-db-a", "subnet-db-b"],
+  allowedSecurityGroupIds: ["sg-cluster"],
+  tags: { backup: "qod-dev-backup" },
+};
+const prod: Partial<PostgresDatabaseProps> = {
+  naming: new Naming("qod", "prod"),
+  production: true,
+  multiAz: true,
+  deletionProtection: true,
+  backupRetentionDays: 30,
+};
+
+function synth(props: Partial<PostgresDatabaseProps> = {}): TfJson {
+  return JSON.parse(Testing.synthScope((scope) => new PostgresDatabase(scope, "Database", { ...base, ...props })));
+}
+
+describe("PostgresDatabase with defaults", () => {
+  const json = synth();
+  const db = () => onlyResource(json, "aws_db_instance");
+
+  it("runs the pinned PostgreSQL major in the database subnets, never public", () => {
+    expect(db()).toMatchObject({
+      engine: "postgres",
+      engine_version: VERSIONS.rds.postgres.version,
+      auto_minor_version_upgrade: true,
+      publicly_accessible: false,
+      instance_class: "db.t4g.micro",
+      ca_cert_identifier: VERSIONS.rds.caCertificate.version,
+    });
+    expect(onlyResource(json, "aws_db_subnet_group").subnet_ids).toEqual(["subnet-db-a", "subnet-db-b"]);
+  });
+
+  it("admits 5432 only from the cluster's security group", () => {
+    const rule = onlyResource(json, "aws_vpc_security_group_ingress_rule");
+    expect(rule).toMatchObject({ ip_protocol: "tcp", from_port: 5432, to_port: 5432, referenced_security_group_id: "sg-cluster" });
+    expect(rule.cidr_ipv4).toBeUndefined();
+    expect(resources(json, "aws_vpc_security_group_egress_rule")).toEqual([]);
+    const sg = onlyResource(json, "aws_security_group");
+    expect(sg.ingress).toBeUndefined();
+    expect(sg.egress).toBeUndefined();
+  });
+
+  it("encrypts gp3 storage with a customer-managed key and autoscales storage to a ceiling", () => {
+    expect(db()).toMatchObject({ storage_type: "gp3", storage_encrypted: true, allocated_storage: 20, max_allocated_storage: 100 });
+    expect(db().kms_key_id).toMatch(/aws_kms_key\.Database_Key_/);
+  });
+
+  it("forces TLS and logs slow statements", () => {
+    const params = onlyResource(json, "aws_db_parameter_group");
+    expect(params.family).toBe(VERSIONS.rds.parameterGroupFamily.version);
+    expect(params.parameter).toEqual(
+      expect.arrayContaining([{ name: "rds.force_ssl", value: "1" }, { name: "log_min_duration_statement", value: "500" }]),
+    );
+  });
+
+  it("lets RDS generate and keep the master password in Secrets Manager under the CMK, and enables IAM auth", () => {
+    expect(db()).toMatchObject({ manage_master_user_password: true, iam_database_authentication_enabled: true, username: "qod_admin" });
+    expect(db().master_user_secret_kms_key_id).toMatch(/aws_kms_key\.Database_Key_/);
+    expect(db().password).toBeUndefined();
+    expect(db().password_wo).toBeUndefined();
+  });
+
+  it("keeps 7 days of backups in windows that do not overlap, copies tags and takes a final snapshot", () => {
+    expect(db()).toMatchObject({
+      backup_retention_period: 7,
+      backup_window: "02:00-03:00",
+      maintenance_window: "sun:03:30-sun:04:30",
+      copy_tags_to_snapshot: true,
+      skip_final_snapshot: false,
+      final_snapshot_identifier: "qod-dev-postgres-final",
+      deletion_protection: false,
+      multi_az: false,
+    });
+  });
+
+  it("turns on Performance Insights with the CMK, enhanced monitoring with its own role, and exports logs", () => {
+    expect(db()).toMatchObject({ performance_insights_enabled: true, performance_insights_retention_period: 7, monitoring_interval: 60 });
+    expect(db().performance_insights_kms_key_id).toMatch(/aws_kms_key\.Database_Key_/);
+    expect(db().monitoring_role_arn).toMatch(/aws_iam_role\.Database_MonitoringRole/);
+    expect(db().enabled_cloudwatch_logs_exports).toEqual(["postgresql", "upgrade"]);
+    const groups = resources(json, "aws_cloudwatch_log_group").map((g) => g.name).sort();
+    expect(groups).toEqual(["/aws/rds/instance/qod-dev-postgres/postgresql", "/aws/rds/instance/qod-dev-postgres/upgrade"]);
+  });
+
+  it("carries the backup selection tag", () => {
+    expect(db().tags).toMatchObject({ backup: "qod-dev-backup" });
+  });
+});
+
+describe("PostgresDatabase in production", () => {
+  it("is Multi-AZ, deletion-protected and keeps 30 days of backups", () => {
+    const db = onlyResource(synth(prod), "aws_db_instance");
+    expect(db).toMatchObject({ multi_az: true, deletion_protection: true, backup_retention_period: 30, skip_final_snapshot: false });
+  });
+
+  it.each<[string, Partial<PostgresDatabaseProps>, RegExp]>([
+    ["deletion protection is off", { deletionProtection: false }, /database\.deletionProtection: got false; allowed: true in production/],
+    ["the final snapshot is skipped", { skipFinalSnapshot: true }, /database\.skipFinalSnapshot: got true; allowed: false in production/],
+    ["it is single-AZ", { multiAz: false }, /database\.multiAz: got false/],
+    ["backups are kept 7 days", { backupRetentionDays: 7 }, /database\.backupRetentionDays: got 7; allowed: 30 to 35 days in production/],
+  ])("fails when %s", (_, props, message) => {
+    expect(() => synth({ ...prod, ...props })).toThrow(message);
+  });
+});
+
+describe("PostgresDatabase restored from a snapshot", () => {
+  it("creates the instance from the snapshot, taking the database and master user from it", () => {
+    const arn = "arn:aws:rds:eu-central-1:111111111111:snapshot:awsbackup-job-1234";
+    const db = onlyResource(synth({ restoreFromSnapshot: arn }), "aws_db_instance");
+    expect(db.snapshot_identifier).toBe(arn);
+    expect(db.db_name).toBeUndefined();
+    expect(db.username).toBeUndefined();
+    expect(db).toMatchObject({ storage_encrypted: true, manage_master_user_password: true });
+  });
+
+  it("fails when the snapshot is not an RDS snapshot name or ARN", () => {
+    expect(() => synth({ restoreFromSnapshot: "s3://bucket/dump.sql" })).toThrow(/restoreFromSnapshot: got "s3:\/\/bucket\/dump\.sql"/);
+  });
+});
+
+describe("PostgresDatabase validation", () => {
+  it.each<[string, Partial<PostgresDatabaseProps>, RegExp]>([
+    ["the instance class is not db.<family>.<size>", { instanceClass: "t4g.micro" }, /database\.instanceClass: got "t4g\.micro"; allowed: an RDS instance class written db\.<family>\.<size>/],
+    ["storage is below 20 GiB", { allocatedStorageGiB: 10 }, /database\.allocatedStorageGiB: got 10; allowed: a whole number of GiB from 20/],
+    ["storage is above the autoscaling ceiling", { allocatedStorageGiB: 200, maxAllocatedStorageGiB: 100 }, /database\.allocatedStorageGiB: got 200; allowed: at most the autoscaling ceiling maxAllocatedStorageGiB \(100\)/],
+    ["backups are kept 3 days", { backupRetentionDays: 3 }, /database\.backupRetentionDays: got 3; allowed: 7 to 35 days/],
+    ["no security group may connect", { allowedSecurityGroupIds: [] }, /allowedSecurityGroupIds: got \[\]/],
+    ["the master user is postgres", { masterUsername: "postgres" }, /masterUsername: got "postgres"/],
+    ["the backup window is malformed", { backupWindow: "2am-3am" }, /backupWindow: got "2am-3am"/],
+  ])("fails when %s", (_, props, message) => {
+    expect(() => synth(props)).toThrow(message);
+  });
+});
