@@ -7,7 +7,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { accountAdministersKey, checkDrRegion, checkRepositoryName, Naming, ProblemCollector } from "@qod/core";
+import { accountAdministersKey, checkDrRegion, checkRepositoryName, Naming, ProblemCollector, ValidationError } from "@qod/core";
 import { Construct } from "constructs";
 
 /** What pulling an image needs, besides `ecr:GetAuthorizationToken`. */
@@ -185,7 +185,9 @@ export class ContainerRegistry extends Construct {
   repository(service: string): Repository {
     const found = this.repositories[service];
     if (!found) {
-      throw new Error(`ContainerRegistry ${this.node.path} has no repository for ${JSON.stringify(service)}; it has ${Object.keys(this.repositories).join(", ")}`);
+      throw new ValidationError(`repository lookup on ${this.node.path}`, [
+        { field: "service", given: service, allowed: `no repository for ${JSON.stringify(service)}; it has ${Object.keys(this.repositories).join(", ")}` },
+      ]);
     }
     return found;
   }
