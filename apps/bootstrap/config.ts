@@ -11,5 +11,7 @@ export const bootstrap: BootstrapConfig = {
   bucket: "qod-tfstate-111111111111-eu-west-1",
   kmsAlias: "alias/qod-tfstate",
   noncurrentVersionRetentionDays: 90,
+  accessLogBucket: "qod-tfstate-logs-111111111111-eu-west-1",
+  accessLogRetentionDays: 365,
   tags: { owner: "platform-team" },
 };

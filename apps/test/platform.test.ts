@@ -195,49 +195,132 @@ describe("per-environment cluster settings", () => {
 
 describe("bootstrap (the state bucket)", () => {
   const json = () => stack("bootstrap");
+  /** The one resource of `type` attached to the bucket `bucketId` (by its `bucket` reference). */
+  const ofBucket = (type: string, bucketId: string): any => {
+    const found = resources(json(), type).filter((r) => r.bucket === `\${aws_s3_bucket.${bucketId}.id}`);
+    if (found.length !== 1) throw new Error(`expected exactly one ${type} on ${bucketId}, found ${found.length}`);
+    return found[0];
+  };
+  const policyDocument = (bucketId: string): any => json().data!.aws_iam_policy_document[`${bucketId}PolicyDocument`];
 
   it("keeps its own state locally", () => {
     expect(json().terraform!.backend).toEqual({ local: { path: "bootstrap.tfstate" } });
   });
 
+  it("keeps the Terraform addresses of the state bucket, its key and their settings", () => {
+    const r = json().resource!;
+    expect(Object.keys(r.aws_s3_bucket).sort()).toEqual(["AccessLogBucket", "StateBucket"]);
+    expect(Object.keys(r.aws_kms_key)).toEqual(["StateKey"]);
+    expect(Object.keys(r.aws_kms_alias)).toEqual(["StateKeyAlias"]);
+    for (const [type, id] of [
+      ["aws_s3_bucket_versioning", "StateBucketVersioning"],
+      ["aws_s3_bucket_server_side_encryption_configuration", "StateBucketEncryption"],
+      ["aws_s3_bucket_public_access_block", "StateBucketPublicAccessBlock"],
+      ["aws_s3_bucket_ownership_controls", "StateBucketOwnership"],
+      ["aws_s3_bucket_lifecycle_configuration", "StateBucketLifecycle"],
+      ["aws_s3_bucket_policy", "StateBucketPolicy"],
+    ]) {
+      expect(r[type]?.[id]?.bucket, `${type}.${id}`).toBe("${aws_s3_bucket.StateBucket.id}");
+    }
+  });
+
   it("versions the bucket and encrypts it with a rotating customer-managed key", () => {
-    expect(onlyResource(json(), "aws_s3_bucket_versioning").versioning_configuration.status).toBe("Enabled");
-    const sse = onlyResource(json(), "aws_s3_bucket_server_side_encryption_configuration").rule[0];
+    expect(ofBucket("aws_s3_bucket_versioning", "StateBucket").versioning_configuration.status).toBe("Enabled");
+    const sse = ofBucket("aws_s3_bucket_server_side_encryption_configuration", "StateBucket").rule[0];
     expect(sse.apply_server_side_encryption_by_default).toEqual({
       sse_algorithm: "aws:kms",
-      kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\..+\.arn\}$/),
+      kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.StateKey\.arn\}$/),
     });
     expect(onlyResource(json(), "aws_kms_key").enable_key_rotation).toBe(true);
   });
 
-  it("blocks every kind of public access and disables ACLs", () => {
-    expect(onlyResource(json(), "aws_s3_bucket_public_access_block")).toMatchObject({
+  it("gives the state key an explicit policy that trusts only the account", () => {
+    const policy = JSON.parse(onlyResource(json(), "aws_kms_key").policy);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: expect.stringMatching(/^arn:\$\{data\.aws_partition\..+\.partition\}:iam::111111111111:root$/) },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ]);
+  });
+
+  it.each(["StateBucket", "AccessLogBucket"])("blocks every kind of public access and disables ACLs on %s", (bucketId) => {
+    expect(ofBucket("aws_s3_bucket_public_access_block", bucketId)).toMatchObject({
       block_public_acls: true,
       block_public_policy: true,
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(onlyResource(json(), "aws_s3_bucket_ownership_controls").rule.object_ownership).toBe("BucketOwnerEnforced");
+    expect(ofBucket("aws_s3_bucket_ownership_controls", bucketId).rule.object_ownership).toBe("BucketOwnerEnforced");
   });
 
-  it("denies any request not made over TLS", () => {
-    const doc = Object.values(json().data!.aws_iam_policy_document)[0] as any;
-    const denyPlain = doc.statement.find((s: any) => s.sid === "DenyInsecureTransport");
-    expect(denyPlain).toMatchObject({
+  it.each(["StateBucket", "AccessLogBucket"])("denies any request to %s not made over TLS 1.2+", (bucketId) => {
+    const statements = policyDocument(bucketId).statement;
+    expect(statements.find((s: any) => s.sid === "DenyInsecureTransport")).toMatchObject({
       effect: "Deny",
       actions: ["s3:*"],
       condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
     });
-    expect(onlyResource(json(), "aws_s3_bucket_policy").policy).toMatch(/aws_iam_policy_document\..+\.json/);
+    expect(statements.find((s: any) => s.sid === "DenyOutdatedTls")).toMatchObject({
+      effect: "Deny",
+      condition: [{ test: "NumericLessThan", variable: "s3:TlsVersion", values: ["1.2"] }],
+    });
+    expect(ofBucket("aws_s3_bucket_policy", bucketId).policy).toBe(`\${data.aws_iam_policy_document.${bucketId}PolicyDocument.json}`);
   });
 
   it("expires noncurrent versions, aborts stale multipart uploads and cannot be destroyed", () => {
-    const rules = onlyResource(json(), "aws_s3_bucket_lifecycle_configuration").rule;
+    const rules = ofBucket("aws_s3_bucket_lifecycle_configuration", "StateBucket").rule;
     expect(rules.map((r: any) => r.id)).toEqual(["expire-noncurrent-state-versions", "abort-incomplete-multipart-uploads"]);
     expect(rules[0].noncurrent_version_expiration[0].noncurrent_days).toBe(90);
     expect(rules[1].abort_incomplete_multipart_upload[0].days_after_initiation).toBe(7);
-    expect(onlyResource(json(), "aws_s3_bucket").lifecycle.prevent_destroy).toBe(true);
+    expect(json().resource!.aws_s3_bucket.StateBucket.lifecycle.prevent_destroy).toBe(true);
     expect(onlyResource(json(), "aws_kms_key").lifecycle.prevent_destroy).toBe(true);
+  });
+
+  it("logs every request to the state bucket into the access log bucket", () => {
+    expect(ofBucket("aws_s3_bucket_logging", "StateBucket")).toMatchObject({
+      target_bucket: "${aws_s3_bucket.AccessLogBucket.id}",
+      target_prefix: "state-bucket/",
+    });
+    expect(json().resource!.aws_s3_bucket.AccessLogBucket).toMatchObject({
+      bucket: "qod-tfstate-logs-111111111111-eu-west-1",
+      force_destroy: false,
+      lifecycle: { prevent_destroy: true },
+    });
+  });
+
+  it("lets only S3 log delivery for the state bucket write logs, under its prefix", () => {
+    const allow = policyDocument("AccessLogBucket").statement.filter((s: any) => s.effect !== "Deny");
+    expect(allow).toEqual([
+      {
+        sid: "AllowStateBucketAccessLogDelivery",
+        effect: "Allow",
+        principals: [{ type: "Service", identifiers: ["logging.s3.amazonaws.com"] }],
+        actions: ["s3:PutObject"],
+        resources: ["${aws_s3_bucket.AccessLogBucket.arn}/state-bucket/*"],
+        condition: [
+          { test: "ArnLike", variable: "aws:SourceArn", values: ["${aws_s3_bucket.StateBucket.arn}"] },
+          { test: "StringEquals", variable: "aws:SourceAccount", values: ["111111111111"] },
+        ],
+      },
+    ]);
+  });
+
+  it("keeps access logs for the configured days, versioned, SSE-S3 (what log delivery supports)", () => {
+    const rules = ofBucket("aws_s3_bucket_lifecycle_configuration", "AccessLogBucket").rule;
+    expect(rules[0]).toMatchObject({ id: "expire-access-logs", expiration: [{ days: 365 }] });
+    expect(ofBucket("aws_s3_bucket_versioning", "AccessLogBucket").versioning_configuration.status).toBe("Enabled");
+    expect(
+      ofBucket("aws_s3_bucket_server_side_encryption_configuration", "AccessLogBucket").rule[0]
+        .apply_server_side_encryption_by_default,
+    ).toEqual({ sse_algorithm: "AES256" });
+  });
+
+  it.each(["StateBucket", "AccessLogBucket"])("sends %s object events to EventBridge", (bucketId) => {
+    expect(ofBucket("aws_s3_bucket_notification", bucketId).eventbridge).toBe(true);
   });
 });
 
@@ -268,14 +351,17 @@ describe("invariants over every synthesized stack", () => {
     for (const group of groups) expect(group.kms_key_id).toMatch(/aws_kms_key/);
   });
 
-  it("encrypts every S3 bucket with a KMS key and blocks its public access", () => {
+  it("encrypts every S3 bucket with a KMS key (log delivery targets: SSE-S3) and blocks its public access", () => {
     for (const { name, json } of allStacks()) {
       const buckets = Object.keys(json.resource!.aws_s3_bucket ?? {});
       const sse = resources(json, "aws_s3_bucket_server_side_encryption_configuration");
       const pab = resources(json, "aws_s3_bucket_public_access_block");
+      // S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.
+      const logTargets = resources(json, "aws_s3_bucket_logging").map((l) => l.target_bucket);
       for (const bucket of buckets) {
         const ref = `aws_s3_bucket.${bucket}.`;
-        expect(sse.some((s) => s.bucket.includes(ref) && s.rule[0].apply_server_side_encryption_by_default.sse_algorithm === "aws:kms"), `${name} ${bucket} SSE-KMS`).toBe(true);
+        const expected = logTargets.includes(`\${${ref}id}`) ? "AES256" : "aws:kms";
+        expect(sse.some((s) => s.bucket.includes(ref) && s.rule[0].apply_server_side_encryption_by_default.sse_algorithm === expected), `${name} ${bucket} ${expected}`).toBe(true);
         expect(pab.some((p) => p.bucket.includes(ref)), `${name} ${bucket} public access block`).toBe(true);
       }
     }
@@ -346,6 +432,8 @@ describe("bad input: rejected with the field named, nothing written", () => {
     ["prod skipping the final snapshot", broken("prod", { database: { ...platform.environments[1].database, skipFinalSnapshot: true } }), "prod.database.skipFinalSnapshot"],
     ["cold storage under 90 days before deletion", broken("prod", { backup: { ...platform.environments[1].backup, rules: [{ name: "monthly", schedule: "cron(0 5 1 * ? *)", deleteAfterDays: 120, coldStorageAfterDays: 60, copyToDr: true }] } }), "prod.backup.rules[0].coldStorageAfterDays"],
     ["a bad bootstrap bucket", { ...platform, bootstrap: { ...platform.bootstrap, bucket: "Not A Bucket" } }, "bootstrap.bucket"],
+    ["an access log bucket equal to the state bucket", { ...platform, bootstrap: { ...platform.bootstrap, accessLogBucket: platform.bootstrap.bucket } }, "bootstrap.accessLogBucket"],
+    ["access logs kept under 90 days", { ...platform, bootstrap: { ...platform.bootstrap, accessLogRetentionDays: 30 } }, "bootstrap.accessLogRetentionDays"],
   ])("fails on %s", (_, definition, field) => {
     const target = join(freshDir(), "cdktf.out");
     const result = synthPlatform(definition, target);

@@ -125,8 +125,8 @@ export interface EnvironmentConfig {
   /** Environment name, second part of every resource name. Lowercase letters, digits, dashes; 2–12 chars. */
   readonly name: string;
   /**
-   * Production rules apply: at least 3 AZs, a NAT gateway per AZ (and, in later packages,
-   * deletion protection, Multi-AZ, longer retention).
+   * Production rules apply: at least 3 AZs, a NAT gateway per AZ, a year of logs, and (in
+   * later packages) deletion protection, Multi-AZ, longer retention.
    */
   readonly production: boolean;
   /** The AWS account (12 digits) the environment is deployed to; the provider refuses any other. */
@@ -173,6 +173,8 @@ const BUCKET_PATTERN = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-
 const KMS_ARN_PATTERN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key\/[0-9a-f-]{36}|alias\/[A-Za-z0-9/_-]+)$/;
 const RESERVED_TAGS = ["project", "environment", "managed-by"];
 const MIN_PRODUCTION_AZS = 3;
+/** Logs (flow, control plane, database) are kept a year in production: audits reach back that far. */
+export const MIN_PRODUCTION_LOG_DAYS = 365;
 const MIN_AZS = 2;
 
 /** Lowercase letters, digits and dashes, starting with a letter, 2–12 characters. */
@@ -290,8 +292,8 @@ export function findConfigProblems(config: EnvironmentConfig, prefix = config?.n
     c.flowLogRetentionDays,
     `one of ${LOG_RETENTION_DAYS.join(", ")}`,
   );
-  if (c.production === true && typeof c.flowLogRetentionDays === "number" && c.flowLogRetentionDays < 90) {
-    p.add(f("flowLogRetentionDays"), c.flowLogRetentionDays, "at least 90 days in production");
+  if (c.production === true && typeof c.flowLogRetentionDays === "number" && c.flowLogRetentionDays < MIN_PRODUCTION_LOG_DAYS) {
+    p.add(f("flowLogRetentionDays"), c.flowLogRetentionDays, `at least ${MIN_PRODUCTION_LOG_DAYS} days in production`);
   }
 
   // Tags.
@@ -455,6 +457,9 @@ function findClusterProblems(p: ProblemCollector, field: string, cluster: Cluste
     cluster.logRetentionDays,
     `one of ${LOG_RETENTION_DAYS.join(", ")}`,
   );
+  if (production && typeof cluster.logRetentionDays === "number" && cluster.logRetentionDays < MIN_PRODUCTION_LOG_DAYS) {
+    p.add(`${field}.logRetentionDays`, cluster.logRetentionDays, `at least ${MIN_PRODUCTION_LOG_DAYS} days in production`);
+  }
   const groups = cluster.nodeGroups;
   if (groups === null || typeof groups !== "object" || Object.keys(groups).length === 0) {
     p.add(`${field}.nodeGroups`, groups, "at least one node group, e.g. { system: { instanceTypes: [\"t3.medium\"], minSize: 1, desiredSize: 2, maxSize: 4 } }");

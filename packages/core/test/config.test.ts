@@ -164,6 +164,11 @@ describe("validateEnvironmentConfig", () => {
       expect(problemFields(withCluster(devConfig(), { logRetentionDays: 45 }))).toEqual(["dev.cluster.logRetentionDays"]);
     });
 
+    it("fails when production keeps control-plane logs less than a year", () => {
+      expect(problemFields(withCluster(prodConfig(), { logRetentionDays: 90 }))).toEqual(["prod.cluster.logRetentionDays"]);
+      expect(problemFields(withCluster(devConfig(), { logRetentionDays: 90 }))).toEqual([]);
+    });
+
     it("fails when a Fargate namespace is not a Kubernetes name", () => {
       expect(problemFields(withCluster(devConfig(), { fargateNamespaces: ["ok", "Not-OK"] }))).toEqual([
         "dev.cluster.fargateNamespaces[1]",

@@ -1,0 +1,136 @@
+/**
+ * Policy invariants over every synthesized stack: the rules in policy-rules.ts, which follow
+ * references checkov does not (bucket -> policy document, route -> table -> subnet tier). Each
+ * rule is also shown to catch a violation planted in a copy of a real stack.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { freshDir, TfJson } from "../../test/helpers";
+import { platform } from "../platform";
+import { synthPlatform } from "../shared/synth";
+import { POLICY_RULES, PolicyRule } from "./policy-rules";
+
+let stacks: Map<string, TfJson>;
+
+beforeAll(() => {
+  const outdir = join(freshDir(), "cdktf.out");
+  expect(synthPlatform(platform, outdir).ok).toBe(true);
+  const names = readdirSync(join(outdir, "stacks")).sort();
+  stacks = new Map(names.map((n) => [n, JSON.parse(readFileSync(join(outdir, "stacks", n, "cdk.tf.json"), "utf8"))]));
+});
+
+const rule = (name: string): PolicyRule => {
+  const found = POLICY_RULES.find((r) => r.name === name);
+  if (!found) throw new Error(`no rule named "${name}"`);
+  return found;
+};
+const copyOf = (name: string): any => structuredClone(stacks.get(name)!);
+const named = (byName: Record<string, any>, fragment: string): string => {
+  const key = Object.keys(byName).find((k) => k.includes(fragment));
+  if (!key) throw new Error(`no resource whose name contains ${fragment}`);
+  return key;
+};
+
+describe("every synthesized stack", () => {
+  it("is checked (bootstrap and each environment's infra)", () => {
+    expect([...stacks.keys()]).toEqual(["bootstrap", "dev-infra", "prod-infra"]);
+  });
+
+  it.each(POLICY_RULES.map((r) => [r.name, r] as const))("%s", (_, policy) => {
+    for (const [name, json] of stacks) expect(policy.check(json), name).toEqual([]);
+  });
+});
+
+describe("each rule catches a planted violation", () => {
+  it("a bucket policy without the TLS deny", () => {
+    const json = copyOf("bootstrap");
+    const doc = json.data.aws_iam_policy_document.StateBucketPolicyDocument;
+    doc.statement = doc.statement.filter((s: any) => s.sid !== "DenyInsecureTransport");
+    expect(rule("every S3 bucket denies requests without TLS 1.2+ on the bucket and its objects").check(json)).toEqual([
+      "aws_s3_bucket.StateBucket: no Deny of s3:* when aws:SecureTransport is false",
+    ]);
+  });
+
+  it("a bucket with no policy at all", () => {
+    const json = copyOf("bootstrap");
+    delete json.resource.aws_s3_bucket_policy.AccessLogBucketPolicy;
+    expect(rule("every S3 bucket denies requests without TLS 1.2+ on the bucket and its objects").check(json)).toHaveLength(2);
+  });
+
+  it("an internet gateway route on a private route table", () => {
+    const json = copyOf("dev-infra");
+    const table = named(json.resource.aws_route_table, "PrivateRouteTable0");
+    const igw = Object.keys(json.resource.aws_internet_gateway)[0];
+    json.resource.aws_route.Planted = {
+      route_table_id: `\${aws_route_table.${table}.id}`,
+      destination_cidr_block: "0.0.0.0/0",
+      gateway_id: `\${aws_internet_gateway.${igw}.id}`,
+    };
+    expect(rule("only route tables of public subnets route to an internet gateway").check(json)).toEqual([
+      `aws_route.Planted: internet gateway route on aws_route_table.${table} (subnet tiers: private)`,
+    ]);
+  });
+
+  it("a NAT route on the database route table", () => {
+    const json = copyOf("prod-infra");
+    const table = named(json.resource.aws_route_table, "DatabaseRouteTable");
+    json.resource.aws_route_table[table].route = [{ cidr_block: "0.0.0.0/0", nat_gateway_id: "${aws_nat_gateway.x.id}" }];
+    expect(rule("database subnets have no route out of the VPC").check(json)).toEqual([
+      `aws_route_table.${table}.route[0]: route on the database route table aws_route_table.${table}`,
+    ]);
+  });
+
+  it("a subnet that maps public IPs", () => {
+    const json = copyOf("dev-infra");
+    const subnet = named(json.resource.aws_subnet, "PublicSubnet1");
+    json.resource.aws_subnet[subnet].map_public_ip_on_launch = true;
+    expect(rule("no subnet gives instances a public IP on launch").check(json)).toEqual([
+      `aws_subnet.${subnet}: map_public_ip_on_launch = true`,
+    ]);
+  });
+
+  it("security groups open to the internet, in each of the three ways to write a rule", () => {
+    const json = copyOf("dev-infra");
+    json.resource.aws_security_group = { Open: { ingress: [{ from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] }] } };
+    json.resource.aws_security_group_rule = { Open: { type: "ingress", ipv6_cidr_blocks: ["::/0"] } };
+    json.resource.aws_vpc_security_group_ingress_rule = { Open: { cidr_ipv4: "0.0.0.0/0" }, Internal: { cidr_ipv4: "10.10.0.0/16" } };
+    expect(rule("no security group admits ingress from 0.0.0.0/0 or ::/0").check(json)).toEqual([
+      "aws_security_group.Open: inline ingress from the internet",
+      "aws_security_group_rule.Open: ingress from the internet",
+      "aws_vpc_security_group_ingress_rule.Open: ingress from the internet",
+    ]);
+  });
+
+  it("a KMS key without a policy or rotation, and one open to everyone", () => {
+    const json = copyOf("bootstrap");
+    delete json.resource.aws_kms_key.StateKey.policy;
+    json.resource.aws_kms_key.StateKey.enable_key_rotation = false;
+    json.resource.aws_kms_key.Open = {
+      enable_key_rotation: true,
+      policy: JSON.stringify({ Statement: [{ Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:*", Resource: "*" }] }),
+    };
+    expect(rule("every KMS key has rotation and an explicit key policy that trusts no anonymous principal").check(json)).toEqual([
+      "aws_kms_key.StateKey: rotation off",
+      "aws_kms_key.StateKey: no key policy",
+      "aws_kms_key.Open: statement Anyone allows any principal without a condition",
+    ]);
+  });
+
+  it("an IAM policy with a service wildcard", () => {
+    const json = copyOf("dev-infra");
+    const name = Object.keys(json.resource.aws_iam_role_policy)[0];
+    const policy = JSON.parse(json.resource.aws_iam_role_policy[name].policy);
+    policy.Statement.push({ Effect: "Allow", Action: ["logs:*"], Resource: "*" });
+    json.resource.aws_iam_role_policy[name].policy = JSON.stringify(policy);
+    expect(rule("no IAM identity policy allows every action of a service or Action *").check(json)).toEqual([
+      `aws_iam_role_policy.${name}: allows logs:*`,
+    ]);
+  });
+
+  it("a stack that lost its Terraform version floor (what the checkov scan copy does)", () => {
+    const json = copyOf("prod-infra");
+    delete json.terraform.required_version;
+    expect(rule("every stack keeps its Terraform version floor").check(json)).toEqual(["terraform.required_version is missing"]);
+  });
+});

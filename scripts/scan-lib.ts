@@ -1,0 +1,318 @@
+/**
+ * The pure parts of the security scan (`scripts/scan.ts`): the skip list, how checkov's and
+ * tflint's results are judged against it, and the reports. Kept free of I/O so tests can feed
+ * them results.
+ */
+import type { PinnedVersion } from "@qod/core";
+
+/**
+ * The scanners and their pins. tflint and its AWS ruleset are built from the Go module proxy;
+ * the ruleset's version is also the `require` of `security/tflint-ruleset-aws/go.mod` (a test
+ * keeps the two equal).
+ */
+export const SCANNER_VERSIONS = {
+  checkov: {
+    version: "3.3.30",
+    chosen: "2026-11-22",
+    note: "PyPI; scans cdktf output with --framework terraform_json",
+  },
+  tflint: {
+    version: "0.64.0",
+    chosen: "2026-11-22",
+    note: "go install github.com/terraform-linters/tflint@v0.64.0; bundles ruleset.terraform 0.15.0",
+  },
+  tflintRulesetAws: {
+    version: "0.48.0",
+    chosen: "2026-11-22",
+    note: "built from the pinned go.mod in security/tflint-ruleset-aws (see README: Security scanning)",
+  },
+} as const satisfies Record<string, PinnedVersion>;
+
+/** One entry of `security/checkov-skips.json`. */
+export interface CheckovSkip {
+  /** Checkov check id, `CKV_AWS_144` or `CKV2_AWS_62`. */
+  readonly id: string;
+  /** The check's title, as checkov prints it (for the reader). */
+  readonly check: string;
+  /** `<stack>/<type>.<name>` (or `modules/<dir>/<type>.<name>`) of every resource it applies to. */
+  readonly resources: readonly string[];
+  /** Why this check does not apply or is accepted, and what would change that. */
+  readonly reason: string;
+}
+
+export interface SkipFile {
+  readonly skips: readonly CheckovSkip[];
+}
+
+const CHECK_ID = /^CKV2?_[A-Z0-9]+_\d+$/;
+const RESOURCE = /^(?:modules\/)?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\/[a-z0-9_]+\.[A-Za-z0-9_-]+$/;
+const MIN_REASON_CHARS = 40;
+
+/** Every problem in a parsed skip file (empty when it is valid). */
+export function findSkipFileProblems(value: unknown): string[] {
+  const problems: string[] = [];
+  const skips = (value as { skips?: unknown })?.skips;
+  if (!Array.isArray(skips)) return ['the file must be a JSON object with a "skips" array'];
+  const seen = new Set<string>();
+  skips.forEach((raw: unknown, i) => {
+    const entry = (raw ?? {}) as Partial<Record<keyof CheckovSkip, unknown>>;
+    const where = `skips[${i}]${typeof entry.id === "string" ? ` (${entry.id})` : ""}`;
+    if (typeof entry.id !== "string" || !CHECK_ID.test(entry.id)) {
+      problems.push(`${where}.id: got ${JSON.stringify(entry.id)}; allowed: a checkov id such as CKV_AWS_144`);
+    } else if (seen.has(entry.id)) {
+      problems.push(`${where}.id: listed twice; put every resource of one check in one entry`);
+    } else {
+      seen.add(entry.id);
+    }
+    if (typeof entry.check !== "string" || entry.check.trim().length === 0) {
+      problems.push(`${where}.check: the check's title is required`);
+    }
+    if (typeof entry.reason !== "string" || entry.reason.trim().length < MIN_REASON_CHARS) {
+      problems.push(`${where}.reason: a written reason of at least ${MIN_REASON_CHARS} characters is required`);
+    }
+    const resources = entry.resources;
+    if (!Array.isArray(resources) || resources.length === 0) {
+      problems.push(`${where}.resources: list every resource the skip applies to (no global skips)`);
+    } else {
+      for (const r of resources) {
+        if (typeof r !== "string" || !RESOURCE.test(r) || r.includes("*")) {
+          problems.push(`${where}.resources: got ${JSON.stringify(r)}; allowed: <stack>/<type>.<name>, no wildcards`);
+        }
+      }
+    }
+  });
+  return problems;
+}
+
+/** Parses and validates the skip file's text; throws one error listing every problem. */
+export function parseSkipFile(text: string, file = "security/checkov-skips.json"): SkipFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  const problems = findSkipFileProblems(value);
+  if (problems.length > 0) throw new Error(`${file} is invalid:\n  ${problems.join("\n  ")}`);
+  return value as SkipFile;
+}
+
+/** One check result from checkov's JSON report, reduced to what we judge. */
+export interface CheckResult {
+  readonly id: string;
+  readonly name: string;
+  /** Where the resource lives: the stack name, or `modules/<dir>`. */
+  readonly location: string;
+  /** `<type>.<name>`. */
+  readonly resource: string;
+  readonly file: string;
+  readonly lines?: readonly [number, number];
+}
+
+/** The shape of checkov's `-o json` report for one framework, as far as we read it. */
+export interface CheckovReport {
+  readonly check_type: string;
+  readonly results: {
+    readonly passed_checks?: readonly CheckovRecord[];
+    readonly failed_checks?: readonly CheckovRecord[];
+    readonly skipped_checks?: readonly CheckovRecord[];
+    readonly parsing_errors?: readonly string[];
+  };
+  readonly summary: { readonly parsing_errors: number; readonly checkov_version?: string };
+}
+
+export interface CheckovRecord {
+  readonly check_id: string;
+  readonly check_name: string;
+  readonly file_path: string;
+  readonly resource: string;
+  readonly file_line_range?: readonly [number, number];
+}
+
+/**
+ * Reduces one checkov record. `file_path` is relative to the scanned root (`/dev-infra/cdk.tf.json`
+ * for stacks, `/vpc/main.tf` for modules). checkov sometimes reports a terraform_json resource as
+ * `resource.<name>` without its type; `typeOf(location, name)` restores it from the stack.
+ */
+export function toCheckResult(
+  record: CheckovRecord,
+  root: "stacks" | "modules",
+  typeOf: (location: string, name: string) => string | undefined = () => undefined,
+): CheckResult {
+  const dir = record.file_path.replace(/^\/+/, "").split("/").slice(0, -1).join("/");
+  const location = root === "modules" ? `modules/${dir}` : dir;
+  let resource = record.resource;
+  const [type, ...rest] = resource.split(".");
+  if (type === "resource" && rest.length > 0) {
+    const name = rest.join(".");
+    resource = `${typeOf(location, name) ?? "resource"}.${name}`;
+  }
+  return {
+    id: record.check_id,
+    name: record.check_name,
+    location,
+    resource,
+    // Stacks are scanned as copies (see forCheckov), so line numbers refer to the copy.
+    file: `${root === "stacks" ? SCANNED_STACKS : "modules"}${record.file_path}`,
+    lines: record.file_line_range,
+  };
+}
+
+/** Where scan.ts writes the copies of the stacks that checkov reads. */
+export const SCANNED_STACKS = ".out/security/checkov-input";
+
+export const addressOf = (r: CheckResult) => `${r.location}/${r.resource}`;
+
+export interface Accepted extends CheckResult {
+  readonly reason: string;
+}
+
+export interface Verdict {
+  readonly passed: readonly CheckResult[];
+  /** Failed and not in the skip file: these fail CI. */
+  readonly failed: readonly CheckResult[];
+  /** Failed, listed in the skip file with a reason. */
+  readonly accepted: readonly Accepted[];
+  /** Skipped by checkov itself (inline `checkov:skip`): not allowed, skips live in one file. */
+  readonly skippedInline: readonly CheckResult[];
+  /** Skip file entries (id + resource) that matched no failed check: remove them. */
+  readonly stale: readonly string[];
+  readonly parsingErrors: readonly string[];
+  readonly ok: boolean;
+}
+
+/** Judges checkov's results against the skip file. */
+export function judgeCheckov(
+  results: {
+    passed: readonly CheckResult[];
+    failed: readonly CheckResult[];
+    skipped: readonly CheckResult[];
+    parsingErrors: readonly string[];
+  },
+  skips: SkipFile,
+): Verdict {
+  const listed = new Map<string, CheckovSkip>();
+  for (const skip of skips.skips) for (const r of skip.resources) listed.set(`${skip.id} ${r}`, skip);
+  const used = new Set<string>();
+  const failed: CheckResult[] = [];
+  const accepted: Accepted[] = [];
+  for (const result of results.failed) {
+    const key = `${result.id} ${addressOf(result)}`;
+    const skip = listed.get(key);
+    if (skip) {
+      used.add(key);
+      accepted.push({ ...result, reason: skip.reason });
+    } else {
+      failed.push(result);
+    }
+  }
+  const stale = [...listed.keys()].filter((k) => !used.has(k));
+  const ok =
+    failed.length === 0 &&
+    stale.length === 0 &&
+    results.skipped.length === 0 &&
+    results.parsingErrors.length === 0 &&
+    results.passed.length > 0;
+  return {
+    passed: results.passed,
+    failed,
+    accepted,
+    skippedInline: results.skipped,
+    stale,
+    parsingErrors: results.parsingErrors,
+    ok,
+  };
+}
+
+/**
+ * A copy of a synthesized stack that checkov 3.x can parse: its terraform_json parser expects
+ * every entry of the `terraform` block to be an object and crashes on the `required_version`
+ * string. Only the scan copy loses it; the stacks keep it (a test checks they do).
+ */
+export function forCheckov(stack: Record<string, unknown>): Record<string, unknown> {
+  const terraform = stack.terraform as Record<string, unknown> | undefined;
+  if (!terraform || !("required_version" in terraform)) return stack;
+  const { required_version: _dropped, ...rest } = terraform;
+  return { ...stack, terraform: rest };
+}
+
+/** One tflint issue from `--format=json`. */
+export interface TflintIssue {
+  readonly rule: { readonly name: string; readonly severity: string };
+  readonly message: string;
+  readonly range: { readonly filename: string; readonly start: { readonly line: number } };
+}
+
+export interface TflintReport {
+  readonly issues: readonly TflintIssue[];
+  readonly errors: readonly { readonly message: string }[];
+}
+
+const xml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+export interface JunitCase {
+  readonly suite: string;
+  readonly name: string;
+  readonly classname: string;
+  readonly failure?: string;
+  readonly skipped?: string;
+}
+
+/** A JUnit XML document, one `<testsuite>` per suite name in order of appearance. */
+export function junit(name: string, cases: readonly JunitCase[]): string {
+  const suites = new Map<string, JunitCase[]>();
+  for (const c of cases) suites.set(c.suite, [...(suites.get(c.suite) ?? []), c]);
+  const count = (list: readonly JunitCase[], what: "failure" | "skipped") => list.filter((c) => c[what] !== undefined).length;
+  const lines = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="${xml(name)}" tests="${cases.length}" failures="${count(cases, "failure")}" skipped="${count(cases, "skipped")}">`,
+  ];
+  for (const [suite, list] of suites) {
+    lines.push(
+      `  <testsuite name="${xml(suite)}" tests="${list.length}" failures="${count(list, "failure")}" skipped="${count(list, "skipped")}">`,
+    );
+    for (const c of list) {
+      const open = `    <testcase name="${xml(c.name)}" classname="${xml(c.classname)}"`;
+      if (c.failure !== undefined) lines.push(`${open}><failure message="${xml(c.failure)}"/></testcase>`);
+      else if (c.skipped !== undefined) lines.push(`${open}><skipped message="${xml(c.skipped)}"/></testcase>`);
+      else lines.push(`${open}/>`);
+    }
+    lines.push(`  </testsuite>`);
+  }
+  lines.push(`</testsuites>`, "");
+  return lines.join("\n");
+}
+
+/** The checkov verdict as JUnit: passed, failed, and accepted (as skipped, with the reason). */
+export function checkovJunit(verdict: Verdict): string {
+  const testcase = (r: CheckResult) => ({ suite: r.location, name: `${r.id} ${r.resource}`, classname: r.name });
+  return junit("checkov", [
+    ...verdict.passed.map(testcase),
+    ...verdict.failed.map((r) => ({ ...testcase(r), failure: `${r.name} (${r.file}${r.lines ? `:${r.lines[0]}` : ""})` })),
+    ...verdict.accepted.map((r) => ({ ...testcase(r), skipped: `accepted in security/checkov-skips.json: ${r.reason}` })),
+    ...verdict.skippedInline.map((r) => ({ ...testcase(r), failure: "skipped inline; skips belong in security/checkov-skips.json" })),
+    ...verdict.stale.map((s) => ({ suite: "security/checkov-skips.json", name: s, classname: "stale skip", failure: "listed but did not fail: remove it" })),
+    ...verdict.parsingErrors.map((f) => ({ suite: "parsing", name: f, classname: "checkov parser", failure: "checkov could not parse this file" })),
+  ]);
+}
+
+/** tflint's per-stack reports as JUnit: one passing case per clean stack, one failing case per issue. */
+export function tflintJunit(reports: ReadonlyMap<string, TflintReport>): string {
+  const cases: JunitCase[] = [];
+  for (const [stack, report] of reports) {
+    if (report.issues.length === 0 && report.errors.length === 0) {
+      cases.push({ suite: stack, name: "no issues", classname: "tflint" });
+    }
+    for (const issue of report.issues) {
+      cases.push({
+        suite: stack,
+        name: `${issue.rule.name} line ${issue.range.start.line}`,
+        classname: `tflint ${issue.rule.severity}`,
+        failure: issue.message,
+      });
+    }
+    for (const error of report.errors) cases.push({ suite: stack, name: "error", classname: "tflint", failure: error.message });
+  }
+  return junit("tflint", cases);
+}
