@@ -7,7 +7,7 @@ export const PROVIDERS = ["aws", "kubernetes", "helm"].map((p) => ["@cdktf", `pr
 const camel = (kebab: string) => kebab.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
- * Rewrites `import { A as B, C } from "<provider>/lib/<module>"` to the barrel:
+ * Rewrites `import { A as B, C } from "<provider>/lib/<module>"` (or `import type { … }`) to the barrel:
  * `import { <ns> as __<ns> } from "<provider>"; const { A: B, C } = __<ns>;` (the barrel exports
  * each resource module as a namespace; type-only names come out undefined, which is harmless
  * because tsx strips every type position), and `import("<provider>/lib/<module>")` to
@@ -18,7 +18,7 @@ export function rewriteToBarrel(source: string): { text: string; count: number }
   let text = source;
   for (const provider of PROVIDERS) {
     const escaped = provider.replace(/[/-]/g, (c) => `\\${c}`);
-    const deep = new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*["']${escaped}\\/lib\\/([a-z0-9-]+)["'];?`, "g");
+    const deep = new RegExp(`import\\s*(?:type\\s+)?\\{([^}]*)\\}\\s*from\\s*["']${escaped}\\/lib\\/([a-z0-9-]+)["'];?`, "g");
     text = text.replace(deep, (_, names: string, module: string) => {
       count += 1;
       const ns = camel(module);

@@ -37,6 +37,12 @@ describe("rewriting deep provider imports to the barrel (pnpm bench's comparison
     expect(text).not.toContain("/lib/");
   });
 
+  it("rewrites type-only imports too, so no deep import survives in the barrel variant", () => {
+    const { text, count } = rewriteToBarrel(`import type { KmsKey } from "${AWS}/lib/kms-key";\n`);
+    expect(count).toBe(1);
+    expect(text).toBe(`import { kmsKey as __kmsKey } from "${AWS}";\nconst { KmsKey } = __kmsKey;\n`);
+  });
+
   it("leaves a file without provider imports unchanged", () => {
     const source = `import { App } from "cdktf";\nconst x = "${AWS}/lib/vpc is mentioned in a string";\n`;
     expect(rewriteToBarrel(source)).toEqual({ text: source, count: 0 });
