@@ -95,32 +95,36 @@ export class InfraStack extends EnvironmentStack {
       tags: { [BACKUP_TAG_KEY]: this.backup.selectionTagValue },
     });
 
-    const outputs: Record<string, unknown> = {
-      vpc_id: this.network.vpcId,
-      vpc_cidr: this.network.vpcCidr,
-      availability_zones: this.network.availabilityZones,
-      public_subnet_ids: this.network.publicSubnetIds,
-      private_subnet_ids: this.network.privateSubnetIds,
-      database_subnet_ids: this.network.databaseSubnetIds,
-      cluster_name: this.cluster.clusterName,
-      cluster_endpoint: this.cluster.clusterEndpoint,
-      cluster_certificate_authority_data: this.cluster.clusterCertificateAuthorityData,
-      cluster_oidc_issuer_url: this.cluster.oidcIssuerUrl,
-      cluster_oidc_provider_arn: this.cluster.oidcProviderArn,
-      cluster_security_group_id: this.cluster.clusterSecurityGroupId,
-      node_role_arn: this.cluster.nodeRoleArn,
-      repository_urls: Object.fromEntries(
-        Object.entries(this.registry.repositories).map(([service, repo]) => [service, repo.repositoryUrl]),
-      ),
-      database_endpoint: this.database.endpoint,
-      database_port: this.database.port,
-      database_name: this.database.databaseName,
-      database_username: this.database.masterUsername,
-      database_secret_arn: this.database.masterUserSecretArn,
-      database_security_group_id: this.database.securityGroupId,
-      backup_vault_name: this.backup.vaultName,
-      backup_notifications_topic_arn: this.backup.topic.arn,
+    // What the platform and apps stacks read; each with a description for `terraform output`.
+    const outputs: Record<string, [unknown, string]> = {
+      vpc_id: [this.network.vpcId, "ID of the environment's VPC"],
+      vpc_cidr: [this.network.vpcCidr, "CIDR of the VPC"],
+      availability_zones: [this.network.availabilityZones, "Zones the subnets span"],
+      public_subnet_ids: [this.network.publicSubnetIds, "Public subnets (load balancers, NAT gateways), one per zone"],
+      private_subnet_ids: [this.network.privateSubnetIds, "Private subnets (nodes, pods), one per zone"],
+      database_subnet_ids: [this.network.databaseSubnetIds, "Database subnets (no internet route), one per zone"],
+      cluster_name: [this.cluster.clusterName, "EKS cluster name"],
+      cluster_endpoint: [this.cluster.clusterEndpoint, "EKS API endpoint"],
+      cluster_certificate_authority_data: [this.cluster.clusterCertificateAuthorityData, "Base64 CA bundle of the EKS API"],
+      cluster_oidc_issuer_url: [this.cluster.oidcIssuerUrl, "OIDC issuer of the cluster (IRSA)"],
+      cluster_oidc_provider_arn: [this.cluster.oidcProviderArn, "IAM OIDC provider of the cluster (IRSA trust policies)"],
+      cluster_security_group_id: [this.cluster.clusterSecurityGroupId, "Security group EKS attaches to the control plane and nodes"],
+      node_role_arn: [this.cluster.nodeRoleArn, "IAM role of the managed nodes"],
+      repository_urls: [
+        Object.fromEntries(Object.entries(this.registry.repositories).map(([service, repo]) => [service, repo.repositoryUrl])),
+        "ECR repository URL per service",
+      ],
+      database_endpoint: [this.database.endpoint, "PostgreSQL host name"],
+      database_port: [this.database.port, "PostgreSQL port"],
+      database_name: [this.database.databaseName, "Database created at launch"],
+      database_username: [this.database.masterUsername, "Master user name (its password is only in the secret)"],
+      database_secret_arn: [this.database.masterUserSecretArn, "Secrets Manager secret holding the master credentials"],
+      database_security_group_id: [this.database.securityGroupId, "Security group of the database"],
+      backup_vault_name: [this.backup.vaultName, "AWS Backup vault of the environment"],
+      backup_notifications_topic_arn: [this.backup.topic.arn, "SNS topic told about failed backup, copy and restore jobs"],
     };
-    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
+    for (const [name, [value, description]] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, { value, description });
+    }
   }
 }

@@ -95,6 +95,12 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
     ]);
   });
 
+  it("describes every output", () => {
+    for (const [name, output] of Object.entries(stack(`${env}-infra`).output!)) {
+      expect(output.description, name).toMatch(/^[A-Z].{8,}/);
+    }
+  });
+
   it("runs the cluster and its nodes in the private subnets of the environment's network", () => {
     const json = stack(`${env}-infra`);
     const privateSubnets = Object.entries(json.resource!.aws_subnet)
