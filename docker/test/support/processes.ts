@@ -60,10 +60,14 @@ export async function runChild(
 
 /** Waits until `url` answers 200, failing early (with the child's output) if the child exits. */
 export async function waitUntilServing(child: Child, url: string): Promise<void> {
-  await waitFor(`${url} to answer 200`, async () => {
-    if (child.process.exitCode !== null) throw new Error(`process exited ${child.process.exitCode}:\n${child.output()}`);
-    return answers(url);
-  });
+  try {
+    await waitFor(`${url} to answer 200`, async () => {
+      if (child.process.exitCode !== null) throw new Error(`process exited ${child.process.exitCode}`);
+      return answers(url);
+    });
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- output of the process ---\n${child.output()}`);
+  }
 }
 
 /** Kills every child a test file left running. */
