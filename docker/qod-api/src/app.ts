@@ -87,13 +87,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     else if (corsOrigins.includes(origin)) reply.header("access-control-allow-origin", origin).header("vary", "Origin");
   });
 
+  // Once shutdown starts, every response closes its connection: keep-alive clients reconnect
+  // (through the load balancer, to another instance) and the listener can finish closing.
+  app.addHook("onSend", async (_request, reply) => {
+    if (lifecycle.shuttingDown) reply.header("connection", "close");
+  });
+
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     const status = reply.statusCode;
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(status) }, reply.elapsedTime / 1000);
     const line = { method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10 };
-    if (status >= 500) request.log.error(line, "request failed");
-    else if (QUIET_ROUTES.has(route)) request.log.debug(line, "request");
+    if (QUIET_ROUTES.has(route)) request.log.debug(line, "request");
+    else if (status >= 500) request.log.error(line, "request failed");
     else request.log.info(line, "request");
   });
 

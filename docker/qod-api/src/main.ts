@@ -5,11 +5,10 @@
  *   healthcheck  exit 0 when GET http://127.0.0.1:$PORT/healthz answers 200 (Docker HEALTHCHECK)
  */
 import { request } from "node:http";
+import { COMMANDS } from "./commands";
 import { ConfigError, loadConfig, loadHealthcheckConfig, loadMigrateConfig } from "./config";
 import { migrate } from "./migrations";
 import { createLogger, createPool, startService } from "./server";
-
-export const COMMANDS = ["serve", "migrate", "healthcheck"] as const;
 
 async function serve(): Promise<void> {
   await startService(loadConfig(process.env), { handleSignals: true });
