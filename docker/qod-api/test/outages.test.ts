@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase } from "../../test/support/databases";
 import { waitFor } from "../../test/support/net";
-import { startPostgres, type PostgresServer } from "../../test/support/postgres";
+import { createDatabase, startPostgres, type PostgresServer } from "../../test/support/postgres";
 import { startRedis, type RedisServer } from "../../test/support/redis";
 import { getJson, migrated, sample, startApi, testClock, type TestApi } from "./helpers";
 

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "pg";
 import { freePort } from "./net";
 
 export interface PostgresServer {
@@ -14,7 +15,7 @@ export interface PostgresServer {
   readonly dataDir: string;
   /** `postgres://qod@127.0.0.1:<port>/<database>` */
   url(database?: string): string;
-  /** Stops the server abruptly (immediate mode: like a crash), keeping its data. */
+  /** Stops the server (fast mode: every connection is cut at once), keeping its data. */
   halt(): void;
   /** Starts it again on the same port after `halt`. */
   restart(): void;
@@ -61,7 +62,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   ].join(" ");
   const start = () =>
     runAsPostgres(join(bin, "pg_ctl"), ["start", "-D", dataDir, "-w", "-t", "60", "-l", join(dataDir, "server.log"), "-o", options]);
-  const halt = () => runAsPostgres(join(bin, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate", "-w", "-t", "30"]);
+  // fast: clients are cut off at once, but committed data survives (commits here are asynchronous)
+  const halt = (mode: "fast" | "immediate") => runAsPostgres(join(bin, "pg_ctl"), ["stop", "-D", dataDir, "-m", mode, "-w", "-t", "30"]);
   start();
   const url = (database = "postgres") => `postgres://qod@127.0.0.1:${port}/${database}`;
   let stopped = false;
@@ -70,7 +72,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     dataDir,
     url,
     halt() {
-      halt();
+      halt("fast");
     },
     restart() {
       start();
@@ -79,10 +81,27 @@ export async function startPostgres(): Promise<PostgresServer> {
       if (stopped) return;
       stopped = true;
       try {
-        if (existsSync(join(dataDir, "postmaster.pid"))) halt();
+        if (existsSync(join(dataDir, "postmaster.pid"))) halt("immediate");
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }
     },
   };
+}
+
+let counter = 0;
+
+/** Creates a database on the server of `admin` (an admin URL) and returns its URL. */
+export async function createDatabase(admin: string, prefix = "qod_test"): Promise<string> {
+  const name = `${prefix}_${process.pid}_${++counter}_${Math.floor(Math.random() * 1e6)}`;
+  const client = new Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

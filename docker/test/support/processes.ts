@@ -14,13 +14,16 @@ export interface Child {
 
 const running = new Set<Child>();
 
-/** Starts `command` (an exec-form array, as in a Dockerfile CMD) in `cwd` with `env` added. */
-export function startChild(command: readonly string[], cwd: string, env: Record<string, string>): Child {
+/**
+ * Starts `command` (an exec-form array, as in a Dockerfile CMD) in `cwd` with only `env` (and PATH).
+ * `quiet` discards the output instead of keeping it (for long, chatty runs like the benchmark).
+ */
+export function startChild(command: readonly string[], cwd: string, env: Record<string, string>, quiet = false): Child {
   const [file, ...args] = command;
   const child = spawn(file === "node" ? process.execPath : file, args, {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", quiet ? "ignore" : "pipe", quiet ? "ignore" : "pipe"],
   });
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));

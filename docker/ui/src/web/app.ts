@@ -63,7 +63,8 @@ async function load(): Promise<void> {
     element<HTMLTimeElement>("quote-date").dateTime = body.date;
     setState("ready", "");
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // fetch rejects with a TypeError when the network or CORS fails: say so plainly.
+    const reason = error instanceof TypeError ? "the service could not be reached" : error instanceof Error ? error.message : String(error);
     setState("error", `Could not load the quote of the day (${reason}).`);
   }
 }
