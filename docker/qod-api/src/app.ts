@@ -133,14 +133,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get("/healthz", async () => ({ status: "ok" }));
 
-  app.get("/readyz", async (_request, reply) => {
+  app.get("/readyz", async (request, reply) => {
     const redis = cache.available ? "ok" : "unavailable";
     if (lifecycle.shuttingDown) return reply.code(503).send({ status: "shutting_down" });
     try {
       await store.ping();
       return { status: "ready", checks: { postgres: "ok", redis } };
     } catch (error) {
-      return reply.code(503).send({ status: "not_ready", checks: { postgres: "unavailable", redis }, message: errorMessage(error) });
+      // The reason goes to the log, not to whoever can reach /readyz.
+      request.log.warn({ err: error }, "readiness: PostgreSQL unavailable");
+      return reply.code(503).send({ status: "not_ready", checks: { postgres: "unavailable", redis } });
     }
   });
 
