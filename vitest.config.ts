@@ -2,13 +2,32 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    globals: true,
-    include: ["packages/*/test/**/*.test.ts", "apps/**/*.test.ts", "test/**/*.test.ts"],
-    setupFiles: ["./test/setup.ts"],
-    // Synth-heavy files share one module graph per worker: the provider bindings load once.
-    pool: "forks",
-    isolate: false,
-    testTimeout: 60_000,
     reporters: ["default"],
+    projects: [
+      {
+        test: {
+          name: "infra",
+          globals: true,
+          include: ["packages/*/test/**/*.test.ts", "apps/**/*.test.ts", "test/**/*.test.ts"],
+          setupFiles: ["./test/setup.ts"],
+          // Synth-heavy files share one module graph per worker: the provider bindings load once.
+          pool: "forks",
+          isolate: false,
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // docker/: the services against real PostgreSQL, Redis and Chromium (see docker/test/global-setup.ts).
+        test: {
+          name: "services",
+          globals: true,
+          include: ["docker/*/test/**/*.test.ts", "docker/test/**/*.test.ts"],
+          globalSetup: ["./docker/test/global-setup.ts"],
+          pool: "forks",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,187 @@
+/** The HTTP API: routes, errors as JSON, request metrics, CORS. Dependencies are injected. */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { QodCache } from "./cache";
+import { endOfUtcDay, utcDay, type Clock } from "./clock";
+import type { Metrics } from "./metrics";
+import type { QuoteStore } from "./quotes";
+import { ValidationError, parseListQuery, parseNewQuote } from "./validation";
+
+/** Shared between the app and the shutdown sequence: /readyz fails once `shuttingDown` is set. */
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
+export interface AppDeps {
+  readonly store: QuoteStore;
+  readonly cache: QodCache;
+  readonly metrics: Metrics;
+  readonly logger: FastifyBaseLogger;
+  readonly lifecycle: Lifecycle;
+  /** @default - the system clock */
+  readonly clock?: Clock;
+  /** Origins allowed by CORS (`*` for any). @default - none */
+  readonly corsOrigins?: readonly string[];
+}
+
+export interface ErrorBody {
+  readonly error: string;
+  readonly message: string;
+  readonly field?: string;
+}
+
+const QUIET_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
+
+function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
+  return reply.code(status).type("application/json; charset=utf-8").send(body);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A database call failed (unreachable, timed out): answered as 503, never as 500. */
+class DatabaseUnavailableError extends Error {
+  constructor(readonly dbError: unknown) {
+    super(`database unavailable: ${errorMessage(dbError)}`);
+  }
+}
+
+async function fromDatabase<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new DatabaseUnavailableError(error);
+  }
+}
+
+const DATABASE_UNAVAILABLE: ErrorBody = {
+  error: "database_unavailable",
+  message: "the database is unavailable; try again shortly",
+};
+
+/** Fastify's own client errors (bad JSON, wrong content type, body too large) as short codes. */
+const CLIENT_ERROR_CODES: Readonly<Record<number, string>> = {
+  400: "bad_request",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { store, cache, metrics, lifecycle } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const corsOrigins = deps.corsOrigins ?? [];
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // One log line per request, written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 16 * 1024,
+    return503OnClosing: true,
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    if (corsOrigins.includes("*")) reply.header("access-control-allow-origin", "*");
+    else if (corsOrigins.includes(origin)) reply.header("access-control-allow-origin", origin).header("vary", "Origin");
+  });
+
+  // Once shutdown starts, every response closes its connection: keep-alive clients reconnect
+  // (through the load balancer, to another instance) and the listener can finish closing.
+  app.addHook("onSend", async (_request, reply) => {
+    if (lifecycle.shuttingDown) reply.header("connection", "close");
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    const status = reply.statusCode;
+    metrics.httpDuration.observe({ method: request.method, route, status_code: String(status) }, reply.elapsedTime / 1000);
+    const line = { method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if (QUIET_ROUTES.has(route)) request.log.debug(line, "request");
+    else if (status >= 500) request.log.error(line, "request failed");
+    else request.log.info(line, "request");
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, { error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
+  );
+
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof ValidationError) {
+      return sendError(reply, 400, { error: "invalid_request", field: error.field, message: error.message });
+    }
+    if (error instanceof DatabaseUnavailableError) {
+      request.log.warn({ err: error.dbError }, "database unavailable");
+      return sendError(reply, 503, DATABASE_UNAVAILABLE);
+    }
+    const status = typeof error === "object" && error !== null && "statusCode" in error ? Number(error.statusCode) : 500;
+    if (status >= 400 && status < 500) {
+      return sendError(reply, status, { error: CLIENT_ERROR_CODES[status] ?? "bad_request", message: errorMessage(error) });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return sendError(reply, 500, { error: "internal", message: "internal error" });
+  });
+
+  app.options("*", async (_request, reply) => {
+    reply
+      .header("access-control-allow-methods", "GET, POST, OPTIONS")
+      .header("access-control-allow-headers", "content-type")
+      .header("access-control-max-age", "600");
+    return reply.code(204).send();
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.get("/readyz", async (request, reply) => {
+    const redis = cache.available ? "ok" : "unavailable";
+    if (lifecycle.shuttingDown) return reply.code(503).send({ status: "shutting_down" });
+    try {
+      await store.ping();
+      return { status: "ready", checks: { postgres: "ok", redis } };
+    } catch (error) {
+      // The reason goes to the log, not to whoever can reach /readyz.
+      request.log.warn({ err: error }, "readiness: PostgreSQL unavailable");
+      return reply.code(503).send({ status: "not_ready", checks: { postgres: "unavailable", redis } });
+    }
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.get("/qod", async (_request, reply) => {
+    const now = clock();
+    const day = utcDay(now);
+    const ttlMs = endOfUtcDay(now).getTime() - now.getTime();
+    reply.header("cache-control", `public, max-age=${Math.min(60, Math.ceil(ttlMs / 1000))}`);
+    const cached = await cache.get(day);
+    if (cached.status === "hit") {
+      metrics.cacheHits.inc();
+      return reply.header("x-cache", "hit").send({ date: day, quote: cached.quote });
+    }
+    metrics.cacheMisses.inc({ reason: cached.status });
+    reply.header("x-cache", "miss");
+    const quote = await fromDatabase(() => store.quoteOfTheDay(now));
+    if (quote === null) return sendError(reply, 404, { error: "no_quotes", message: "there are no quotes yet" });
+    if (cached.status === "absent") await cache.set(day, quote, ttlMs);
+    return { date: day, quote };
+  });
+
+  app.get("/quotes", async (request) => {
+    const query = parseListQuery(request.query);
+    return fromDatabase(() => store.list(query));
+  });
+
+  app.post("/quotes", async (request, reply) => {
+    const input = parseNewQuote(request.body);
+    const created = await fromDatabase(() => store.create(input, clock()));
+    if (created === null) {
+      return sendError(reply, 409, { error: "duplicate", field: "text", message: "text: this quote by this author already exists" });
+    }
+    return reply.code(201).send(created);
+  });
+
+  return app;
+}

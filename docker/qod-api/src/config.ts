@@ -1,0 +1,213 @@
+/**
+ * Configuration from environment variables, validated once at start-up. Every problem is
+ * reported at once as `NAME: got <value>; allowed: <what is allowed>`; secrets in URLs are masked.
+ */
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** `POSTGRES_URL`: where the quotes live. */
+  readonly postgresUrl: string;
+  /** `REDIS_URL`: the quote-of-the-day cache. */
+  readonly redisUrl: string;
+  /** `METRICS_URL`: the Prometheus that scrapes this service (informational: logged, exported as `qod_api_info`). */
+  readonly metricsUrl: string | undefined;
+  /** `PORT` @default 8080 */
+  readonly port: number;
+  /** `HOST` @default "0.0.0.0" */
+  readonly host: string;
+  /** `LOG_LEVEL` @default "info" */
+  readonly logLevel: LogLevel;
+  /** `CORS_ORIGINS`: browser origins allowed to call the API, comma-separated, or `*`. @default - none (same origin only) */
+  readonly corsOrigins: readonly string[];
+  /** `DB_POOL_MAX` @default 10 */
+  readonly dbPoolMax: number;
+  /** `SHUTDOWN_DRAIN_MS`: how long /readyz fails before the listener closes. @default 5000 */
+  readonly shutdownDrainMs: number;
+  /** `SHUTDOWN_TIMEOUT_MS`: hard limit for the whole shutdown, below the orchestrator's grace period. @default 25000 */
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Every variable the service reads, with what it means: the single list compose and the docs are checked against. */
+export const CONFIG_VARIABLES = {
+  POSTGRES_URL: { required: true, description: "postgres:// URL of the quotes database" },
+  REDIS_URL: { required: true, description: "redis:// URL of the cache" },
+  METRICS_URL: { required: false, description: "http(s) URL of the Prometheus that scrapes /metrics (informational)" },
+  PORT: { required: false, description: "listen port, default 8080" },
+  HOST: { required: false, description: "listen address, default 0.0.0.0" },
+  LOG_LEVEL: { required: false, description: `one of ${LOG_LEVELS.join(", ")}; default info` },
+  CORS_ORIGINS: { required: false, description: "comma-separated browser origins allowed to call the API, or *" },
+  DB_POOL_MAX: { required: false, description: "PostgreSQL pool size, default 10" },
+  SHUTDOWN_DRAIN_MS: { required: false, description: "ms /readyz fails before the listener closes, default 5000" },
+  SHUTDOWN_TIMEOUT_MS: { required: false, description: "ms the whole shutdown may take, default 25000" },
+} as const;
+
+export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** The value with any password in it replaced by `***`. */
+export function redact(value: string): string {
+  let masked = value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, "$1***@");
+  try {
+    const url = new URL(value);
+    if (url.password) {
+      url.password = "***";
+      masked = url.toString();
+    }
+  } catch {
+    // not a URL: the regular expression above already masked anything that looks like credentials
+  }
+  return masked;
+}
+
+/** The value, password masked, quoted for a message. */
+export function shown(value: string): string {
+  return JSON.stringify(redact(value));
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  }
+
+  private fail(name: string, value: string | undefined, allowed: string): void {
+    this.problems.push(`${name}: ${value === undefined ? "missing" : `got ${shown(value)}`}; allowed: ${allowed}`);
+  }
+
+  url(name: string, protocols: readonly string[], required: true): string;
+  url(name: string, protocols: readonly string[], required: false): string | undefined;
+  url(name: string, protocols: readonly string[], required: boolean): string | undefined {
+    const value = this.raw(name);
+    const allowed = `a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`;
+    if (value === undefined) {
+      if (required) this.fail(name, value, allowed);
+      return undefined;
+    }
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      this.fail(name, value, allowed);
+      return undefined;
+    }
+    if (!protocols.includes(url.protocol) || url.hostname === "") {
+      this.fail(name, value, `${allowed}, with a host`);
+      return undefined;
+    }
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      this.fail(name, value, `an integer from ${min} to ${max} (default ${fallback})`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, options: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const found = options.find((option) => option === value);
+    if (found === undefined) this.fail(name, value, `one of ${options.join(", ")} (default ${fallback})`);
+    return found ?? fallback;
+  }
+
+  host(name: string, fallback: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^[A-Za-z0-9.:-]+$/.test(value)) this.fail(name, value, `an IP address or host name (default ${fallback})`);
+    return value;
+  }
+
+  origins(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const origins = value.split(",").map((o) => o.trim()).filter((o) => o !== "");
+    for (const origin of origins) {
+      if (origin === "*") continue;
+      let ok = false;
+      try {
+        const url = new URL(origin);
+        ok = (url.protocol === "http:" || url.protocol === "https:") && url.origin === origin;
+      } catch {
+        ok = false;
+      }
+      if (!ok) this.fail(name, origin, "`*` or comma-separated origins like https://www.example.com (scheme, host, optional port; no path)");
+    }
+    return origins;
+  }
+
+  check(condition: boolean, name: string, value: string, allowed: string): void {
+    if (!condition) this.fail(name, value, allowed);
+  }
+
+  done<T>(result: T): T {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+    return result;
+  }
+}
+
+export const DEFAULT_PORT = 8080;
+
+/** The full configuration of `serve`. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env): Config {
+  const read = new Reader(env);
+  const postgresUrl = read.url("POSTGRES_URL", ["postgres:", "postgresql:"], true);
+  const redisUrl = read.url("REDIS_URL", ["redis:", "rediss:"], true);
+  const metricsUrl = read.url("METRICS_URL", ["http:", "https:"], false);
+  const port = read.integer("PORT", DEFAULT_PORT, 1, 65535);
+  const host = read.host("HOST", "0.0.0.0");
+  const logLevel = read.oneOf("LOG_LEVEL", LOG_LEVELS, "info");
+  const corsOrigins = read.origins("CORS_ORIGINS");
+  const dbPoolMax = read.integer("DB_POOL_MAX", 10, 1, 200);
+  const shutdownDrainMs = read.integer("SHUTDOWN_DRAIN_MS", 5000, 0, 600_000);
+  const shutdownTimeoutMs = read.integer("SHUTDOWN_TIMEOUT_MS", 25_000, 1, 3_600_000);
+  read.check(
+    shutdownTimeoutMs > shutdownDrainMs,
+    "SHUTDOWN_TIMEOUT_MS",
+    String(shutdownTimeoutMs),
+    `more than SHUTDOWN_DRAIN_MS (${shutdownDrainMs}), leaving time for in-flight requests`,
+  );
+  return read.done({
+    postgresUrl: postgresUrl ?? "",
+    redisUrl: redisUrl ?? "",
+    metricsUrl,
+    port,
+    host,
+    logLevel,
+    corsOrigins,
+    dbPoolMax,
+    shutdownDrainMs,
+    shutdownTimeoutMs,
+  });
+}
+
+/** What `migrate` needs: only the database. */
+export function loadMigrateConfig(env: Env): { postgresUrl: string; logLevel: LogLevel } {
+  const read = new Reader(env);
+  const postgresUrl = read.url("POSTGRES_URL", ["postgres:", "postgresql:"], true);
+  const logLevel = read.oneOf("LOG_LEVEL", LOG_LEVELS, "info");
+  return read.done({ postgresUrl: postgresUrl ?? "", logLevel });
+}
+
+/** What `healthcheck` needs: only the port. */
+export function loadHealthcheckConfig(env: Env): { port: number } {
+  const read = new Reader(env);
+  return read.done({ port: read.integer("PORT", DEFAULT_PORT, 1, 65535) });
+}

@@ -1,0 +1,132 @@
+/** Wires the real dependencies (pg pool, Redis client, metrics, logger) into the app and starts it. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { Redis } from "ioredis";
+import { Pool } from "pg";
+import pino from "pino";
+import { buildApp, type Lifecycle } from "./app";
+import { RedisQodCache } from "./cache";
+import type { Clock } from "./clock";
+import { redact, type Config, type LogLevel } from "./config";
+import { createMetrics } from "./metrics";
+import { QuoteStore } from "./quotes";
+import { createShutdown } from "./shutdown";
+
+export function createLogger(level: LogLevel) {
+  return pino({ level, base: { service: "qod-api" }, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+export function createPool(postgresUrl: string, max = 10): Pool {
+  return new Pool({
+    connectionString: postgresUrl,
+    max,
+    application_name: "qod-api",
+    connectionTimeoutMillis: 2_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 5_000,
+    query_timeout: 6_000,
+  });
+}
+
+function packageVersion(): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
+    if (typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string") return pkg.version;
+  } catch {
+    // fall through
+  }
+  return "unknown";
+}
+
+export interface RunningService {
+  readonly app: FastifyInstance;
+  /** `http://host:port` the service listens on. */
+  readonly url: string;
+  readonly lifecycle: Lifecycle;
+  readonly shutdown: (signal: string) => Promise<void>;
+}
+
+export interface StartOptions {
+  /** @default - the system clock */
+  readonly clock?: Clock;
+  /** Called once shutdown has finished (0) or failed/timed out (1). @default process.exit */
+  readonly exit?: (code: number) => void;
+  /** Install SIGTERM/SIGINT handlers. @default false */
+  readonly handleSignals?: boolean;
+}
+
+export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
+  const logger = createLogger(config.logLevel);
+  const pool = createPool(config.postgresUrl, config.dbPoolMax);
+  pool.on("error", (error) => logger.warn({ err: error }, "postgres: idle client error"));
+
+  const redis = new Redis(config.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1_000,
+    commandTimeout: 500,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  let redisDown = false;
+  redis.on("error", (error) => {
+    if (!redisDown) logger.warn({ err: error }, "redis: unavailable; serving from PostgreSQL");
+    redisDown = true;
+  });
+  redis.on("ready", () => {
+    if (redisDown) logger.info("redis: available again");
+    redisDown = false;
+  });
+
+  const metrics = createMetrics({ pool, poolMax: config.dbPoolMax, metricsUrl: config.metricsUrl, version: packageVersion() });
+  const lifecycle: Lifecycle = { shuttingDown: false };
+  const app = buildApp({
+    store: new QuoteStore(pool),
+    cache: new RedisQodCache(redis, (error, operation) => logger.warn({ err: error, operation }, "redis: command failed")),
+    metrics,
+    logger,
+    lifecycle,
+    clock: options.clock,
+    corsOrigins: config.corsOrigins,
+  });
+
+  const closeResources = async () => {
+    await pool.end();
+    if (redis.status === "ready") await redis.quit().catch(() => redis.disconnect());
+    else redis.disconnect();
+  };
+  const shutdown = createShutdown({
+    app,
+    lifecycle,
+    logger,
+    drainMs: config.shutdownDrainMs,
+    timeoutMs: config.shutdownTimeoutMs,
+    closeResources,
+    exit: options.exit ?? ((code) => process.exit(code)),
+  });
+  if (options.handleSignals) {
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+  }
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await closeResources();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.port;
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  logger.info(
+    {
+      port,
+      postgres: redact(config.postgresUrl),
+      redis: redact(config.redisUrl),
+      metricsUrl: config.metricsUrl,
+      corsOrigins: config.corsOrigins,
+    },
+    "qod-api listening",
+  );
+  return { app, url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`, lifecycle, shutdown };
+}

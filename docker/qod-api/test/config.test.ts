@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, loadHealthcheckConfig, loadMigrateConfig, redact } from "../src/config";
+
+const valid = { POSTGRES_URL: "postgres://qod:pw@db:5432/qod", REDIS_URL: "redis://cache:6379" };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("reads a minimal environment with the documented defaults", () => {
+    expect(loadConfig(valid)).toEqual({
+      postgresUrl: valid.POSTGRES_URL,
+      redisUrl: valid.REDIS_URL,
+      metricsUrl: undefined,
+      port: 8080,
+      host: "0.0.0.0",
+      logLevel: "info",
+      corsOrigins: [],
+      dbPoolMax: 10,
+      shutdownDrainMs: 5000,
+      shutdownTimeoutMs: 25_000,
+    });
+  });
+
+  it("reads every optional variable", () => {
+    const config = loadConfig({
+      ...valid,
+      METRICS_URL: "http://prometheus:9090",
+      PORT: "9000",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "debug",
+      CORS_ORIGINS: "https://www.example.com, http://localhost:8081",
+      DB_POOL_MAX: "4",
+      SHUTDOWN_DRAIN_MS: "1000",
+      SHUTDOWN_TIMEOUT_MS: "2000",
+    });
+    expect(config).toMatchObject({
+      metricsUrl: "http://prometheus:9090",
+      port: 9000,
+      host: "127.0.0.1",
+      logLevel: "debug",
+      corsOrigins: ["https://www.example.com", "http://localhost:8081"],
+      dbPoolMax: 4,
+      shutdownDrainMs: 1000,
+      shutdownTimeoutMs: 2000,
+    });
+  });
+
+  it.each([
+    ["POSTGRES_URL missing", { REDIS_URL: valid.REDIS_URL }, "POSTGRES_URL: missing; allowed: a URL starting with postgres:// or postgresql://"],
+    ["POSTGRES_URL not a URL", { ...valid, POSTGRES_URL: "db:5432" }, 'POSTGRES_URL: got "db:5432"; allowed:'],
+    ["POSTGRES_URL of another database", { ...valid, POSTGRES_URL: "mysql://u@db/x" }, 'POSTGRES_URL: got "mysql://u@db/x"; allowed:'],
+    ["REDIS_URL missing", { POSTGRES_URL: valid.POSTGRES_URL }, "REDIS_URL: missing; allowed: a URL starting with redis:// or rediss://"],
+    ["REDIS_URL blank", { ...valid, REDIS_URL: "  " }, "REDIS_URL: missing;"],
+    ["REDIS_URL with a wrong scheme", { ...valid, REDIS_URL: "http://cache:6379" }, 'REDIS_URL: got "http://cache:6379"'],
+    ["METRICS_URL not http", { ...valid, METRICS_URL: "prometheus:9090" }, 'METRICS_URL: got "prometheus:9090"; allowed: a URL starting with http:// or https://'],
+    ["PORT not a number", { ...valid, PORT: "http" }, 'PORT: got "http"; allowed: an integer from 1 to 65535 (default 8080)'],
+    ["PORT zero", { ...valid, PORT: "0" }, 'PORT: got "0"; allowed: an integer from 1 to 65535'],
+    ["PORT too large", { ...valid, PORT: "70000" }, 'PORT: got "70000"'],
+    ["PORT negative", { ...valid, PORT: "-1" }, 'PORT: got "-1"'],
+    ["LOG_LEVEL unknown", { ...valid, LOG_LEVEL: "verbose" }, 'LOG_LEVEL: got "verbose"; allowed: one of fatal, error, warn, info, debug, trace, silent'],
+    ["CORS_ORIGINS with a path", { ...valid, CORS_ORIGINS: "https://ui.example.com/app" }, 'CORS_ORIGINS: got "https://ui.example.com/app"'],
+    ["DB_POOL_MAX zero", { ...valid, DB_POOL_MAX: "0" }, 'DB_POOL_MAX: got "0"; allowed: an integer from 1 to 200'],
+    ["a timeout below the drain", { ...valid, SHUTDOWN_DRAIN_MS: "5000", SHUTDOWN_TIMEOUT_MS: "4000" }, 'SHUTDOWN_TIMEOUT_MS: got "4000"; allowed: more than SHUTDOWN_DRAIN_MS (5000)'],
+  ])("fails when %s, naming the variable, the value and what is allowed", (_case, env, message) => {
+    expect(problems(env).join("\n")).toContain(message);
+  });
+
+  it("reports every problem at once", () => {
+    expect(problems({ PORT: "x" }).map((p) => p.split(":")[0])).toEqual(["POSTGRES_URL", "REDIS_URL", "PORT"]);
+  });
+
+  it("never repeats a password in a message", () => {
+    const message = problems({ ...valid, POSTGRES_URL: "mysql://admin:s3cret@db/x", REDIS_URL: "redis//:hunter2@cache" }).join("\n");
+    expect(message).not.toContain("s3cret");
+    expect(message).not.toContain("hunter2");
+    expect(message).toContain("mysql://admin:***@db/x");
+    expect(redact("postgres://u:p@h:5432/d")).toBe("postgres://u:***@h:5432/d");
+  });
+});
+
+describe("the configs of the other commands", () => {
+  it("migrate needs only POSTGRES_URL; healthcheck only PORT", () => {
+    expect(loadMigrateConfig({ POSTGRES_URL: valid.POSTGRES_URL })).toEqual({ postgresUrl: valid.POSTGRES_URL, logLevel: "info" });
+    expect(() => loadMigrateConfig({})).toThrow(/POSTGRES_URL: missing/);
+    expect(loadHealthcheckConfig({})).toEqual({ port: 8080 });
+    expect(() => loadHealthcheckConfig({ PORT: "eighty" })).toThrow(/PORT: got "eighty"/);
+  });
+});

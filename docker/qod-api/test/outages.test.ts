@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../test/support/net";
+import { createDatabase, startPostgres, type PostgresServer } from "../../test/support/postgres";
+import { startRedis, type RedisServer } from "../../test/support/redis";
+import { getJson, migrated, sample, startApi, testClock, type TestApi } from "./helpers";
+
+// GIVEN a PostgreSQL and a Redis of this file's own, so they can really be stopped and started
+let postgres: PostgresServer;
+let redis: RedisServer;
+let api: TestApi;
+const clock = testClock("2032-01-10T09:00:00Z");
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  const postgresUrl = await createDatabase(postgres.url(), "qod_outage");
+  await migrated(postgresUrl);
+  redis = await startRedis();
+  api = await startApi({ POSTGRES_URL: postgresUrl, REDIS_URL: redis.url }, clock);
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await redis?.stop();
+  await postgres?.stop();
+});
+
+const metrics = async () => (await getJson(`${api.url}/metrics`)).body as string;
+const qod = () => getJson(`${api.url}/qod`);
+
+describe("with Redis stopped", () => {
+  it("still answers /qod from PostgreSQL, counts the miss as unavailable, stays ready, and uses Redis again once it is back", async () => {
+    clock.set("2032-01-10T09:00:00Z");
+    const expected = (await qod()).body;
+    const port = redis.port;
+    await redis.stop();
+    await waitFor("the service to notice Redis is gone", async () => (await getJson(`${api.url}/readyz`)).body.checks?.redis === "unavailable");
+    const missesBefore = sample(await metrics(), "qod_api_cache_misses_total", { reason: "unavailable" });
+
+    const during = await qod();
+    const ready = await getJson(`${api.url}/readyz`);
+
+    expect(during.status).toBe(200);
+    expect(during.headers.get("x-cache")).toBe("miss");
+    expect(during.body).toEqual(expected);
+    expect(sample(await metrics(), "qod_api_cache_misses_total", { reason: "unavailable" }) - missesBefore).toBe(1);
+    expect(ready).toMatchObject({ status: 200, body: { status: "ready", checks: { postgres: "ok", redis: "unavailable" } } });
+
+    // WHEN Redis comes back on the same address THEN the cache fills and hits again
+    redis = await startRedis(port);
+    await waitFor("the service to reconnect to Redis", async () => (await getJson(`${api.url}/readyz`)).body.checks?.redis === "ok");
+    expect((await qod()).headers.get("x-cache")).toBe("miss");
+    const hit = await qod();
+    expect(hit.headers.get("x-cache")).toBe("hit");
+    expect(hit.body).toEqual(expected);
+  });
+});
+
+describe("with PostgreSQL stopped", () => {
+  it("answers /qod from the cache, 503 JSON when not cached, fails readiness, and recovers when PostgreSQL is back", async () => {
+    clock.set("2032-02-02T10:00:00Z");
+    const cached = await qod(); // fills the cache for 2032-02-02
+    expect(cached.status).toBe(200);
+    postgres.halt();
+
+    try {
+      const fromCache = await qod();
+      clock.set("2032-02-03T10:00:00Z");
+      const uncached = await qod();
+      const list = await getJson(`${api.url}/quotes`);
+      const ready = await getJson(`${api.url}/readyz`);
+      const live = await getJson(`${api.url}/healthz`);
+
+      expect(fromCache).toMatchObject({ status: 200, body: cached.body });
+      expect(fromCache.headers.get("x-cache")).toBe("hit");
+      expect(uncached).toMatchObject({ status: 503, body: { error: "database_unavailable" } });
+      expect(uncached.headers.get("content-type")).toContain("application/json");
+      expect(list).toMatchObject({ status: 503, body: { error: "database_unavailable" } });
+      expect(ready).toMatchObject({ status: 503, body: { status: "not_ready", checks: { postgres: "unavailable" } } });
+      expect(live.status).toBe(200);
+    } finally {
+      postgres.restart();
+    }
+
+    await waitFor("readiness after PostgreSQL restarted", async () => (await getJson(`${api.url}/readyz`)).status === 200);
+    expect((await qod()).status).toBe(200);
+  });
+});

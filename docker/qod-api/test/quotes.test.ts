@@ -1,0 +1,150 @@
+import { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEED_QUOTES } from "../src/seed-quotes";
+import { freshDatabase } from "../../test/support/databases";
+import { startRedis, type RedisServer } from "../../test/support/redis";
+import { getJson, migrated, postJson, startApi, testClock, type TestApi } from "./helpers";
+
+// GIVEN the service on a migrated database with the seed quotes
+let redis: RedisServer;
+let api: TestApi;
+let pool: Pool;
+
+beforeAll(async () => {
+  const postgresUrl = await freshDatabase();
+  await migrated(postgresUrl);
+  redis = await startRedis();
+  api = await startApi(
+    { POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, CORS_ORIGINS: "http://ui.example.test" },
+    testClock("2031-06-01T12:00:00Z"),
+  );
+  pool = new Pool({ connectionString: postgresUrl, max: 2 });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await pool?.end();
+  await redis?.stop();
+});
+
+const count = async () => Number((await pool.query("SELECT count(*) AS n FROM quotes")).rows[0].n);
+
+describe("GET /quotes", () => {
+  it("walks every quote exactly once, page by page, with nextCursor", async () => {
+    const texts: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor === null ? "limit=7" : `limit=7&cursor=${cursor}`;
+      const { status, body } = await getJson(`${api.url}/quotes?${query}`);
+      expect(status).toBe(200);
+      expect(body.items.length).toBeLessThanOrEqual(7);
+      texts.push(...body.items.map((q: { text: string }) => q.text));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor !== null && pages < 50);
+
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(texts.length).toBe(await count());
+    expect(pages).toBe(Math.ceil(texts.length / 7));
+  });
+
+  it("defaults to 20 items", async () => {
+    const { body } = await getJson(`${api.url}/quotes`);
+    expect(body.items).toHaveLength(Math.min(20, SEED_QUOTES.length));
+    expect(body.items[0]).toEqual({ id: expect.any(Number), text: expect.any(String), author: expect.any(String), createdAt: expect.any(String) });
+  });
+
+  it.each([
+    ["limit=0", "limit", '"0"'],
+    ["limit=101", "limit", '"101"'],
+    ["limit=abc", "limit", '"abc"'],
+    ["limit=5&limit=6", "limit", '["5","6"]'],
+    ["cursor=-1", "cursor", '"-1"'],
+    ["cursor=x1", "cursor", '"x1"'],
+    ["cursor=99999999999", "cursor", '"99999999999"'],
+    ["page=2", "page", '"2"'],
+  ])("fails when the query is %s: 400 naming %s and the value", async (query, field, shown) => {
+    const { status, body } = await getJson(`${api.url}/quotes?${query}`);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: "invalid_request", field });
+    expect(body.message).toContain(`${field}: got ${shown}; allowed:`);
+  });
+});
+
+describe("POST /quotes", () => {
+  it("creates a quote (trimmed) and lists it", async () => {
+    const { status, body } = await postJson(`${api.url}/quotes`, { text: "  Tests are a kind of documentation.  ", author: " Anonymous " });
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ text: "Tests are a kind of documentation.", author: "Anonymous", createdAt: "2031-06-01T12:00:00.000Z" });
+    const last = await getJson(`${api.url}/quotes?limit=1&cursor=${body.id - 1}`);
+    expect(last.body.items[0]).toEqual(body);
+  });
+
+  it("fails when the same quote by the same author exists: 409, nothing written", async () => {
+    const before = await count();
+    const { status, body } = await postJson(`${api.url}/quotes`, SEED_QUOTES[0]);
+    expect(status).toBe(409);
+    expect(body).toMatchObject({ error: "duplicate", field: "text" });
+    expect(await count()).toBe(before);
+  });
+
+  it.each([
+    ["text missing", { author: "A" }, "text", "text: missing; allowed: a string of 1 to 500 characters"],
+    ["text empty", { text: "   ", author: "A" }, "text", 'text: got "   "; allowed:'],
+    ["text too long", { text: "x".repeat(501), author: "A" }, "text", "allowed: a string of 1 to 500 characters"],
+    ["text a number", { text: 42, author: "A" }, "text", "text: got 42; allowed:"],
+    ["author missing", { text: "Hello" }, "author", "author: missing; allowed: a string of 1 to 100 characters"],
+    ["author too long", { text: "Hello", author: "a".repeat(101) }, "author", "allowed: a string of 1 to 100 characters"],
+    ["author with a control character", { text: "Hello", author: "A\u0007" }, "author", "without control characters"],
+    ["an unknown field", { text: "Hello", author: "A", id: 7 }, "id", "id: got 7; allowed: only text, author"],
+    ["an array body", [{ text: "Hello", author: "A" }], "body", "body: got"],
+    ["a string body", "hello", "body", 'body: got "hello"; allowed: a JSON object'],
+  ])("fails with %s: 400 naming the field, nothing written", async (_case, payload, field, message) => {
+    const before = await count();
+    const { status, body } = await postJson(`${api.url}/quotes`, payload);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: "invalid_request", field });
+    expect(body.message).toContain(message);
+    expect(await count()).toBe(before);
+  });
+
+  it("fails on malformed JSON, another content type or a huge body: JSON errors, nothing written", async () => {
+    const before = await count();
+    const post = (body: string, type: string) =>
+      getJson(`${api.url}/quotes`, { method: "POST", headers: { "content-type": type }, body });
+
+    const malformed = await post('{"text": "unterminated', "application/json");
+    const form = await post("text=hi&author=me", "application/x-www-form-urlencoded");
+    const huge = await post(JSON.stringify({ text: "x".repeat(20_000), author: "A" }), "application/json");
+
+    expect(malformed).toMatchObject({ status: 400, body: { error: "bad_request" } });
+    expect(form).toMatchObject({ status: 415, body: { error: "unsupported_media_type" } });
+    expect(huge).toMatchObject({ status: 413, body: { error: "payload_too_large" } });
+    expect(await count()).toBe(before);
+  });
+});
+
+describe("unknown routes and CORS", () => {
+  it("answers an unknown route with 404 JSON naming it", async () => {
+    const { status, headers, body } = await getJson(`${api.url}/no/such/route?x=1`);
+    expect(status).toBe(404);
+    expect(headers.get("content-type")).toContain("application/json");
+    expect(body).toEqual({ error: "not_found", message: "no route GET /no/such/route" });
+    expect((await getJson(`${api.url}/qod`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("allows the configured browser origin and no other", async () => {
+    const allowed = await getJson(`${api.url}/qod`, { headers: { origin: "http://ui.example.test" } });
+    const other = await getJson(`${api.url}/qod`, { headers: { origin: "http://evil.example.test" } });
+    const preflight = await fetch(`${api.url}/quotes`, {
+      method: "OPTIONS",
+      headers: { origin: "http://ui.example.test", "access-control-request-method": "POST" },
+    });
+
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://ui.example.test");
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+  });
+});
