@@ -1,4 +1,5 @@
-import { ClusterConfig, EnvironmentConfig } from "@qod/core";
+import type { ClusterConfig } from "@qod/eks";
+import type { EnvironmentConfig } from "../apps/shared/environment-config";
 import { dev } from "../apps/dev/config";
 import { prod } from "../apps/prod/config";
 import { mkdtempSync } from "node:fs";

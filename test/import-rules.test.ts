@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkRepository, findImportViolations } from "../scripts/import-rules";
+import { checkRepository, exportedNames, findBoundaryViolations, findImportViolations, PACKAGE_LAYERS } from "../scripts/import-rules";
 
 // Built at run time so this file does not itself contain the imports it tests for.
 const P = "@cdktf/provider-";
@@ -32,5 +33,72 @@ describe("import rules", () => {
 
   it("holds for the whole repository", () => {
     expect(checkRepository(resolve(__dirname, ".."))).toEqual([]);
+  });
+});
+
+describe("package boundaries", () => {
+  // Built at run time so this file does not itself contain the imports it tests for.
+  const Q = "@qod/";
+  const configOf: Record<string, ReadonlySet<string>> = {
+    eks: new Set(["ClusterConfig", "checkClusterConfig", "checkNodeGroupSizing"]),
+    backup: new Set(["checkBackupRule"]),
+  };
+  const configExports = (pkg: string) => configOf[pkg] ?? new Set<string>();
+  const violations = (pkg: string, text: string, file = `packages/${pkg}/src/thing.ts`) =>
+    findBoundaryViolations(pkg, file, text, configExports).map((v) => [v.line, v.specifier, v.rule]);
+
+  it("fails when core imports a package", () => {
+    expect(violations("core", `import { Network } from "${Q}vpc";`)).toEqual([
+      [1, `${Q}vpc`, expect.stringMatching(/^core imports no package/)],
+    ]);
+  });
+
+  it("fails when a package uses another package's config section", () => {
+    const text = `import { EksCluster } from "${Q}eks";\nimport { type ClusterConfig, checkNodeGroupSizing as sizing, EksCluster as C } from "${Q}eks";`;
+    expect(violations("workloads", text)).toEqual([
+      [2, `${Q}eks`, expect.stringMatching(/^uses ClusterConfig, checkNodeGroupSizing from @qod\/eks's config section/)],
+    ]);
+  });
+
+  it("fails when a package depends on a package after it, or beside it", () => {
+    expect(violations("vpc", `import { EksCluster } from "${Q}eks";`)).toEqual([
+      [1, `${Q}eks`, expect.stringMatching(/^vpc may depend only on core and packages before it/)],
+    ]);
+    expect(violations("ecr", `import { BackupPlan } from "${Q}backup";`)).toHaveLength(1);
+  });
+
+  it("fails when a package reaches into another package's files", () => {
+    expect(violations("backup", `import { x } from "../../rds/src/config";\nimport { y } from "${Q}core/src/naming";`)).toEqual([
+      [1, "../../rds/src/config", expect.stringMatching(/^relative import leaves packages\/backup/)],
+      [2, `${Q}core/src/naming`, expect.stringMatching(/^deep import into @qod\/core/)],
+    ]);
+  });
+
+  it("fails when a package has no place in the dependency order", () => {
+    expect(violations("billing", `import { Naming } from "${Q}core";`)).toEqual([
+      [1, "billing", expect.stringMatching(/no place in PACKAGE_LAYERS/)],
+    ]);
+  });
+
+  it("accepts core, earlier packages' constructs and the package's own files", () => {
+    const text = [
+      `import { Naming, ProblemCollector } from "${Q}core";`,
+      `import { EksCluster, type ServiceAccountPermissions } from "${Q}eks";`,
+      `import { checkThing } from "./config";`,
+      `export * from "./thing";`,
+    ].join("\n");
+    expect(violations("workloads", text)).toEqual([]);
+  });
+
+  it("reads what each package's config module exports", () => {
+    const backup = exportedNames(readFileSync(resolve(__dirname, "../packages/backup/src/config.ts"), "utf8"));
+    expect([...backup]).toEqual(expect.arrayContaining(["BackupConfig", "checkBackupConfig", "checkBackupRule", "MIN_COLD_STORAGE_DAYS"]));
+  });
+
+  it("places every package in the dependency order", () => {
+    const packages = JSON.parse(readFileSync(resolve(__dirname, "../package.json"), "utf8")).dependencies as Record<string, string>;
+    for (const name of Object.keys(packages).filter((n) => n.startsWith(Q))) {
+      expect(PACKAGE_LAYERS[name.slice(Q.length)], name).toBeDefined();
+    }
   });
 });

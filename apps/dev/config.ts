@@ -1,4 +1,5 @@
-import { type EnvironmentConfig, VERSIONS } from "@qod/core";
+import { VERSIONS } from "@qod/core";
+import type { EnvironmentConfig } from "../shared/environment-config";
 import { bootstrap } from "../bootstrap/config";
 import { stateBackendOf } from "../bootstrap/state-bucket-stack";
 

@@ -1,12 +1,13 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackupPlan, BACKUP_TAG_KEY } from "@qod/backup";
-import { EnvironmentConfig, environmentTags, EnvironmentStack } from "@qod/core";
+import { environmentTags, EnvironmentStack } from "@qod/core";
 import { ContainerRegistry } from "@qod/ecr";
 import { EksCluster } from "@qod/eks";
 import { PostgresDatabase } from "@qod/rds";
 import { Network } from "@qod/vpc";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
+import type { EnvironmentConfig } from "./environment-config";
 
 /**
  * `<env>-infra`: the environment's AWS foundation: network, EKS cluster, container registry,

@@ -1,6 +1,7 @@
-import { EnvironmentConfig, ValidationError, validateEnvironmentConfigs } from "@qod/core";
+import { ValidationError } from "@qod/core";
 import { App } from "cdktf";
 import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
+import { EnvironmentConfig, validateEnvironmentConfigs } from "./environment-config";
 import { InfraStack } from "./infra-stack";
 
 export interface PlatformDefinition {

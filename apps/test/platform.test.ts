@@ -1,4 +1,4 @@
-import { EnvironmentConfig } from "@qod/core";
+import type { EnvironmentConfig } from "../shared/environment-config";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

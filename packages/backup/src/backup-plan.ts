@@ -17,8 +17,6 @@ import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import {
   accountAdministersKey,
-  BackupRuleSizing,
-  checkBackupRule,
   checkDrRegion,
   fromAccount,
   Naming,
@@ -26,6 +24,7 @@ import {
   serviceTrustPolicy,
 } from "@qod/core";
 import { Construct } from "constructs";
+import { BackupRuleSizing, checkBackupRule, checkNotificationEmails, checkVaultLock, VaultLockOptions } from "./config";
 
 /** The tag key that puts a resource into a plan: `backup = <selectionTagValue>`. */
 export const BACKUP_TAG_KEY = "backup";
@@ -33,13 +32,6 @@ export const BACKUP_TAG_KEY = "backup";
 export const BACKUP_VAULT_EVENTS = ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "RESTORE_JOB_COMPLETED", "S3_BACKUP_OBJECT_FAILED", "S3_RESTORE_OBJECT_FAILED"] as const;
 /** SNS filter: only jobs whose state is not COMPLETED (failed, aborted, expired, partial). */
 export const FAILED_ONLY_FILTER = { State: [{ "anything-but": "COMPLETED" }] };
-
-export interface VaultLockOptions {
-  readonly minRetentionDays: number;
-  readonly maxRetentionDays: number;
-  /** Compliance mode after this many days (irreversible); omitted: governance mode. */
-  readonly changeableForDays?: number;
-}
 
 export interface BackupPlanProps {
   readonly naming: Naming;
@@ -114,12 +106,8 @@ export class BackupPlan extends Construct {
       if (props.drRegion === undefined) p.add("drRegion", props.drRegion, "the DR provider's region");
       else checkDrRegion(p, "drRegion", props.drRegion, props.region);
     }
-    if (props.vaultLock) {
-      const shortest = Math.min(...props.rules.map((r) => r.deleteAfterDays));
-      const longest = Math.max(...props.rules.map((r) => r.deleteAfterDays));
-      p.check(props.vaultLock.minRetentionDays >= 1 && props.vaultLock.minRetentionDays <= shortest, "vaultLock.minRetentionDays", props.vaultLock.minRetentionDays, `1 to the shortest rule retention (${shortest} days)`);
-      p.check(props.vaultLock.maxRetentionDays >= longest, "vaultLock.maxRetentionDays", props.vaultLock.maxRetentionDays, `at least the longest rule retention (${longest} days)`);
-    }
+    if (props.vaultLock) checkVaultLock(p, "vaultLock", props.vaultLock, props.rules);
+    checkNotificationEmails(p, "notificationEmails", props.notificationEmails ?? []);
     p.throwIfAny();
 
     const { naming } = props;

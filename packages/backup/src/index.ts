@@ -1,1 +1,2 @@
 export * from "./backup-plan";
+export * from "./config";

@@ -1,5 +1,5 @@
 import { S3Backend, TerraformStack } from "cdktf";
-import type { StateBackendConfig } from "./config";
+import type { StateBackendConfig } from "./environment";
 
 /** The state object key of a stack: `<env>/<stack>.tfstate`. */
 export function stateKey(environment: string, stack: string): string {

@@ -5,7 +5,7 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
-import { LOG_RETENTION_DAYS } from "./config";
+import { checkLogRetention } from "./environment";
 import { ProblemCollector } from "./errors";
 
 /**
@@ -25,7 +25,7 @@ export function accountAdministersKey(partition: string, accountId: string) {
 export interface EncryptedLogGroupProps {
   /** Log group name, e.g. `/aws/eks/qod-dev-eks/cluster`. */
   readonly logGroupName: string;
-  /** Retention in days; one of {@link LOG_RETENTION_DAYS}. */
+  /** Retention in days; one of `LOG_RETENTION_DAYS`. */
   readonly retentionDays: number;
   /** What the logs are, for the key's description. */
   readonly purpose: string;
@@ -49,12 +49,7 @@ export class EncryptedLogGroup extends Construct {
   constructor(scope: Construct, id: string, props: EncryptedLogGroupProps) {
     super(scope, id);
     const p = new ProblemCollector(`EncryptedLogGroup props at ${this.node.path}`);
-    p.check(
-      LOG_RETENTION_DAYS.includes(props.retentionDays),
-      "retentionDays",
-      props.retentionDays,
-      `one of ${LOG_RETENTION_DAYS.join(", ")}`,
-    );
+    checkLogRetention(p, "retentionDays", props.retentionDays);
     p.check(/^[\w\-/.#]{1,512}$/.test(props.logGroupName), "logGroupName", props.logGroupName, "1-512 of a-z A-Z 0-9 _ - / . #");
     p.throwIfAny();
 

@@ -1,5 +1,5 @@
-import { isValidName } from "./config";
-import { ValidationError } from "./errors";
+import { isValidName, NAME_RULE } from "./environment";
+import { ProblemCollector, ValidationError } from "./errors";
 
 const COMPONENT_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -12,8 +12,8 @@ export class Naming {
     public readonly environment: string,
   ) {
     const problems = [
-      ...(isValidName(project) ? [] : [{ field: "naming.project", given: project, allowed: "lowercase letters, digits, dashes; 2-12 chars" }]),
-      ...(isValidName(environment) ? [] : [{ field: "naming.environment", given: environment, allowed: "lowercase letters, digits, dashes; 2-12 chars" }]),
+      ...(isValidName(project) ? [] : [{ field: "naming.project", given: project, allowed: NAME_RULE }]),
+      ...(isValidName(environment) ? [] : [{ field: "naming.environment", given: environment, allowed: NAME_RULE }]),
     ];
     if (problems.length > 0) throw new ValidationError("naming", problems);
   }
@@ -32,4 +32,17 @@ export class Naming {
     }
     return `${this.prefix}-${component}`;
   }
+}
+
+/** A Kubernetes namespace or service account name (RFC 1123 label). */
+export const KUBERNETES_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Checks a Kubernetes namespace or service-account name. */
+export function checkKubernetesName(p: ProblemCollector, field: string, name: string): void {
+  p.check(
+    typeof name === "string" && KUBERNETES_NAME_PATTERN.test(name),
+    field,
+    name,
+    "a Kubernetes name: 1-63 lowercase letters, digits or dashes, starting and ending alphanumeric",
+  );
 }

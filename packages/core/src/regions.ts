@@ -1,3 +1,5 @@
+import type { ProblemCollector } from "./errors";
+
 /**
  * Regions this project knows, with the Availability Zone suffixes each one offers to new
  * accounts. Used to reject AZ lists the region cannot satisfy at synth time rather than at
@@ -37,4 +39,13 @@ export function isWellFormedRegion(region: string): boolean {
 export function zonesOf(region: string): readonly string[] | undefined {
   const suffixes = REGION_ZONES[region];
   return suffixes?.map((s) => `${region}${s}`);
+}
+
+/** Checks a second region (disaster recovery, replication): well formed and not the primary region. */
+export function checkDrRegion(p: ProblemCollector, field: string, drRegion: string, primaryRegion: string): void {
+  if (!isWellFormedRegion(drRegion)) {
+    p.add(field, drRegion, "an AWS region name such as eu-central-1");
+  } else {
+    p.check(drRegion !== primaryRegion, field, drRegion, `a region other than the primary region (${primaryRegion})`);
+  }
 }

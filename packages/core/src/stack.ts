@@ -2,14 +2,14 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { configureS3Backend } from "./backend";
-import type { EnvironmentConfig } from "./config";
+import type { EnvironmentBase } from "./environment";
 import { Naming } from "./naming";
 import { environmentTags, RequiredTagsAspect } from "./tagging";
 import { VERSIONS } from "./versions";
 
 export interface EnvironmentStackProps {
-  /** A config already checked by `validateEnvironmentConfigs`. */
-  readonly config: EnvironmentConfig;
+  /** The environment, already validated (apps validate the whole config before any stack exists). */
+  readonly config: EnvironmentBase;
   /** The stack's role within the environment: `infra`, `platform` or `apps`. */
   readonly component: string;
 }
@@ -20,7 +20,7 @@ export interface EnvironmentStackProps {
  * `<env>/<env>-<component>.tfstate`, the required-tags check and the Terraform version floor.
  */
 export class EnvironmentStack extends TerraformStack {
-  public readonly config: EnvironmentConfig;
+  public readonly config: EnvironmentBase;
   public readonly naming: Naming;
   public readonly awsProvider: AwsProvider;
 

@@ -1,14 +1,14 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Annotations, IAspect, TerraformResource, TerraformStack, Token } from "cdktf";
 import { IConstruct } from "constructs";
-import type { EnvironmentConfig } from "./config";
-import { REQUIRED_TAG_KEYS } from "./config";
+import type { EnvironmentBase } from "./environment";
+import { REQUIRED_TAG_KEYS } from "./environment";
 
 /** The value of the `managed-by` tag. */
 export const MANAGED_BY = "cdktf";
 
 /** The provider-level default tags of an environment: required keys first, then extras. */
-export function environmentTags(config: EnvironmentConfig): Record<string, string> {
+export function environmentTags(config: Pick<EnvironmentBase, "project" | "name" | "tags">): Record<string, string> {
   return {
     project: config.project,
     environment: config.name,

@@ -1,5 +1,5 @@
 /**
- * The single table of pinned versions. Nothing else in the repository hard-codes a version of
+ * The single table of pinned versions. Nothing else in the project hard-codes a version of
  * a provider, Kubernetes, a chart or an add-on: constructs read it from here.
  *
  * Every entry records the day it was chosen so a reviewer can see how stale it is.

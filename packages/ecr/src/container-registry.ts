@@ -7,8 +7,9 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { accountAdministersKey, checkDrRegion, checkRepositoryName, Naming, ProblemCollector, ValidationError } from "@qod/core";
+import { accountAdministersKey, checkDrRegion, Naming, ProblemCollector, ValidationError } from "@qod/core";
 import { Construct } from "constructs";
+import { checkImageLifecycle, checkRepositories } from "./config";
 
 /** What pulling an image needs, besides `ecr:GetAuthorizationToken`. */
 export const ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] as const;
@@ -107,16 +108,11 @@ export class ContainerRegistry extends Construct {
   constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
     super(scope, id);
     const p = new ProblemCollector(`ContainerRegistry props at ${this.node.path}`);
-    const names = props.repositories.map((service) => `${props.naming.prefix}/${service}`);
-    p.check(props.repositories.length > 0, "repositories", props.repositories, "at least one service name");
-    props.repositories.forEach((service, i) => {
-      checkRepositoryName(p, `repositories[${i}]`, names[i]);
-      if (props.repositories.indexOf(service) !== i) p.add(`repositories[${i}]`, service, "each service once");
-    });
+    const repositoryName = (service: string) => `${props.naming.prefix}/${service}`;
+    checkRepositories(p, "repositories", props.repositories, repositoryName);
     const untagged = props.untaggedImageExpiryDays ?? 7;
     const keep = props.keepReleaseImages ?? 30;
-    p.check(Number.isInteger(untagged) && untagged >= 1 && untagged <= 90, "untaggedImageExpiryDays", untagged, "1 to 90 days");
-    p.check(Number.isInteger(keep) && keep >= 1 && keep <= 1000, "keepReleaseImages", keep, "1 to 1000 images");
+    checkImageLifecycle(p, (name) => name, { untaggedImageExpiryDays: untagged, keepReleaseImages: keep });
     if (props.production && props.forceDelete) {
       p.add("forceDelete", props.forceDelete, "false in production: repositories with images are never deleted by terraform destroy");
     }
@@ -157,9 +153,9 @@ export class ContainerRegistry extends Construct {
       ],
     });
     const repositories: Record<string, Repository> = {};
-    props.repositories.forEach((service, i) => {
+    props.repositories.forEach((service) => {
       repositories[service] = new Repository(this, service, {
-        name: names[i],
+        name: repositoryName(service),
         keyArn: this.key.arn,
         forceDelete: props.forceDelete ?? false,
         lifecyclePolicy,

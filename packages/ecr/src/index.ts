@@ -1,1 +1,2 @@
 export * from "./container-registry";
+export * from "./config";

@@ -13,14 +13,10 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import {
   accountAdministersKey,
-  checkAdminPrincipals,
-  checkEndpointCidrs,
-  checkGroupName,
   checkKubernetesName,
-  checkKubernetesVersion,
+  checkLogRetention,
   EncryptedLogGroup,
   fromAccount,
-  LOG_RETENTION_DAYS,
   Naming,
   ProblemCollector,
   serviceTrustPolicy,
@@ -29,6 +25,13 @@ import {
 } from "@qod/core";
 import { dependable } from "cdktf";
 import { Construct } from "constructs";
+import {
+  checkAdminPrincipals,
+  checkEndpointCidrs,
+  checkFargateNamespaces,
+  checkGroupName,
+  checkKubernetesVersion,
+} from "./config";
 import { ManagedNodeGroup, NodeGroupOptions } from "./node-group";
 import { ServiceAccountPermissions, ServiceAccountRole, STS_AUDIENCE } from "./service-account-role";
 
@@ -90,14 +93,7 @@ function validate(path: string, props: EksClusterProps): void {
   checkEndpointCidrs(p, "endpointPublicAccessCidrs", props.endpointPublicAccessCidrs ?? [], production);
   checkAdminPrincipals(p, "adminPrincipalArns", props.adminPrincipalArns);
   p.check(props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones (EKS requires two)");
-  if (props.logRetentionDays !== undefined) {
-    p.check(
-      LOG_RETENTION_DAYS.includes(props.logRetentionDays),
-      "logRetentionDays",
-      props.logRetentionDays,
-      `one of ${LOG_RETENTION_DAYS.join(", ")}`,
-    );
-  }
+  if (props.logRetentionDays !== undefined) checkLogRetention(p, "logRetentionDays", props.logRetentionDays);
   p.throwIfAny();
 }
 
@@ -327,8 +323,7 @@ export class EksCluster extends Construct {
   addFargateProfile(id: string, options: FargateProfileOptions): EksFargateProfile {
     const p = new ProblemCollector(`addFargateProfile(${JSON.stringify(id)}) on ${this.node.path}`);
     checkGroupName(p, "id", id);
-    p.check(options.namespaces.length >= 1 && options.namespaces.length <= 5, "namespaces", options.namespaces, "1 to 5 namespaces");
-    options.namespaces.forEach((ns, i) => checkKubernetesName(p, `namespaces[${i}]`, ns));
+    checkFargateNamespaces(p, "namespaces", options.namespaces);
     p.throwIfAny();
     const clusterName = this.props.clusterName ?? this.props.naming.name("eks");
     if (!this.fargateRole) {

@@ -1,3 +1,4 @@
 export * from "./eks-cluster";
 export * from "./node-group";
 export * from "./service-account-role";
+export * from "./config";

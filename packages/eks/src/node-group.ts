@@ -1,7 +1,8 @@
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import { architectureOf, checkGroupName, checkNodeGroupSizing, NodeGroupSizing, ProblemCollector } from "@qod/core";
+import { ProblemCollector } from "@qod/core";
 import { Construct } from "constructs";
+import { architectureOf, checkGroupName, checkNodeGroupSizing, NodeGroupSizing } from "./config";
 
 export interface NodeGroupOptions extends NodeGroupSizing {
   /**

@@ -11,8 +11,6 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import {
   accountAdministersKey,
-  checkDatabaseSizing,
-  DatabaseSizing,
   EncryptedLogGroup,
   fromAccount,
   Naming,
@@ -21,6 +19,7 @@ import {
   VERSIONS,
 } from "@qod/core";
 import { Construct } from "constructs";
+import { checkDatabaseSizing, checkPerformanceInsightsRetention, checkSnapshotIdentifier, DatabaseSizing } from "./config";
 
 /** PostgreSQL's port. */
 export const POSTGRES_PORT = 5432;
@@ -137,7 +136,7 @@ export class PostgresDatabase extends Construct {
     p.check(/^[a-z][a-z0-9_]{0,62}$/.test(databaseName), "databaseName", databaseName, "a lowercase identifier of 1-63 letters, digits, underscores");
     p.check(/^[a-z][a-z0-9_]{0,15}$/.test(masterUsername) && masterUsername !== "postgres" && masterUsername !== "rdsadmin", "masterUsername", masterUsername, "a lowercase identifier of 1-16 characters other than postgres/rdsadmin");
     const pi = props.performanceInsightsRetentionDays ?? 7;
-    p.check(pi === 7 || pi === 731 || (pi % 31 === 0 && pi >= 31 && pi <= 713), "performanceInsightsRetentionDays", pi, "7, a multiple of 31 up to 713, or 731");
+    checkPerformanceInsightsRetention(p, "performanceInsightsRetentionDays", pi);
     const slow = props.slowStatementMs ?? 500;
     p.check(Number.isInteger(slow) && slow >= 0, "slowStatementMs", slow, "a whole number of milliseconds");
     const backupWindow = props.backupWindow ?? "02:00-03:00";
@@ -145,12 +144,7 @@ export class PostgresDatabase extends Construct {
     p.check(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(backupWindow), "backupWindow", backupWindow, "hh:mm-hh:mm (UTC)");
     p.check(/^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/.test(maintenanceWindow), "maintenanceWindow", maintenanceWindow, "ddd:hh:mm-ddd:hh:mm (UTC)");
     if (props.restoreFromSnapshot !== undefined) {
-      p.check(
-        /^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):)?[A-Za-z][A-Za-z0-9:-]{0,254}$/.test(props.restoreFromSnapshot),
-        "restoreFromSnapshot",
-        props.restoreFromSnapshot,
-        "an RDS snapshot name or ARN (arn:aws:rds:<region>:<account>:snapshot:<name>)",
-      );
+      checkSnapshotIdentifier(p, "restoreFromSnapshot", props.restoreFromSnapshot);
     }
     p.throwIfAny();
 

@@ -16,22 +16,16 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc as TfVpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import {
+  checkLogRetention,
   cidrSubnet,
   EncryptedLogGroup,
   fromAccount,
-  isNetworkAligned,
-  isPrivateRange,
-  LOG_RETENTION_DAYS,
-  NatGatewayMode,
   Naming,
-  parseCidr,
   ProblemCollector,
   serviceTrustPolicy,
 } from "@qod/core";
 import { Construct } from "constructs";
-
-/** Most zones a Network lays out (private subnets take 6 of 8 equal slots of the VPC). */
-export const MAX_NETWORK_AZS = 6;
+import { checkAvailabilityZones, checkNatGateways, checkVpcCidr, MAX_NETWORK_AZS, NatGatewayMode } from "./config";
 
 export interface NetworkProps {
   /** Names resources `<project>-<env>-<component>`. */
@@ -85,35 +79,10 @@ export function planSubnets(vpcCidr: string, zoneCount: number): SubnetPlan {
 
 function validate(scope: Construct, props: NetworkProps): void {
   const p = new ProblemCollector(`Network props at ${scope.node.path}`);
-  const cidr = parseCidr(props.cidr);
-  p.check(
-    cidr !== undefined && isPrivateRange(cidr) && cidr.prefix >= 16 && cidr.prefix <= 20 && isNetworkAligned(cidr),
-    "cidr",
-    props.cidr,
-    "a network-aligned RFC 1918 CIDR from /16 to /20",
-  );
-  const azs = props.availabilityZones;
-  p.check(
-    azs.length >= 2 && azs.length <= MAX_NETWORK_AZS,
-    "availabilityZones",
-    azs,
-    `2 to ${MAX_NETWORK_AZS} zones`,
-  );
-  p.check(new Set(azs).size === azs.length, "availabilityZones", azs, "each zone once");
-  p.check(
-    props.natGateways === "single" || props.natGateways === "per-az",
-    "natGateways",
-    props.natGateways,
-    '"single" or "per-az"',
-  );
-  if (props.flowLogRetentionDays !== undefined) {
-    p.check(
-      LOG_RETENTION_DAYS.includes(props.flowLogRetentionDays),
-      "flowLogRetentionDays",
-      props.flowLogRetentionDays,
-      `one of ${LOG_RETENTION_DAYS.join(", ")}`,
-    );
-  }
+  checkVpcCidr(p, "cidr", props.cidr);
+  checkAvailabilityZones(p, "availabilityZones", props.availabilityZones);
+  checkNatGateways(p, "natGateways", props.natGateways);
+  if (props.flowLogRetentionDays !== undefined) checkLogRetention(p, "flowLogRetentionDays", props.flowLogRetentionDays);
   p.throwIfAny();
 }
 

@@ -1,10 +1,17 @@
-import { isNetworkAligned, parseCidr } from "./cidr";
-import { ProblemCollector } from "./errors";
-import { SUPPORTED_EKS_VERSIONS } from "./versions";
+import {
+  checkKubernetesName,
+  checkLogRetention,
+  isNetworkAligned,
+  parseCidr,
+  ProblemCollector,
+  SectionContext,
+  SUPPORTED_EKS_VERSIONS,
+} from "@qod/core";
 
 /**
- * Rules for EKS settings, shared by the config validation at the edge (`validateEnvironmentConfigs`)
- * and by the `eks` constructs, so both reject the same input with the same words.
+ * The cluster section of an environment's config and its rules. The same rule functions check
+ * the config at the edge (`checkClusterConfig`) and the `eks` constructs' props, so both reject
+ * the same input with the same words.
  */
 
 /** `family.size`: t3.medium, m6i.large, m7g.2xlarge, c6in.metal, u-6tb1.metal-24xl. */
@@ -13,8 +20,6 @@ export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.([0-9]*xl
 const ARM_FAMILY_PATTERN = /^[a-z]+[0-9]+g[a-z]*\./;
 /** IAM role or user ARN (paths allowed). */
 export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
-/** A Kubernetes namespace or service account name (RFC 1123 label). */
-export const KUBERNETES_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Cluster-level names used by `addNodeGroup`/`addFargateProfile` ids. */
 const GROUP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 /** Smallest production node group: one node per zone in three zones. */
@@ -151,12 +156,66 @@ export function checkAdminPrincipals(p: ProblemCollector, field: string, arns: r
   );
 }
 
-/** Checks a Kubernetes namespace or service-account name. */
-export function checkKubernetesName(p: ProblemCollector, field: string, name: string): void {
-  p.check(
-    typeof name === "string" && KUBERNETES_NAME_PATTERN.test(name),
-    field,
-    name,
-    "a Kubernetes name: 1-63 lowercase letters, digits or dashes, starting and ending alphanumeric",
-  );
+/** Most namespaces one Fargate profile selects (an EKS limit). */
+export const MAX_FARGATE_NAMESPACES = 5;
+
+/** Checks the namespaces of a Fargate profile: 1 to 5 Kubernetes names. */
+export function checkFargateNamespaces(p: ProblemCollector, field: string, namespaces: readonly string[]): void {
+  if (!Array.isArray(namespaces) || namespaces.length < 1 || namespaces.length > MAX_FARGATE_NAMESPACES) {
+    p.add(field, namespaces, `1 to ${MAX_FARGATE_NAMESPACES} namespaces`);
+    return;
+  }
+  namespaces.forEach((ns, i) => checkKubernetesName(p, `${field}[${i}]`, ns));
+}
+
+/** The EKS cluster of an environment. */
+export interface ClusterConfig {
+  /** EKS Kubernetes minor; one of `SUPPORTED_EKS_VERSIONS`. Default: `VERSIONS.eks.kubernetes.version`. */
+  readonly kubernetesVersion: string;
+  /**
+   * CIDRs allowed to reach the public API endpoint. Empty: the endpoint is private only
+   * (reach it from inside the VPC, a VPN or SSM). Never `0.0.0.0/0` in production.
+   */
+  readonly endpointPublicAccessCidrs: readonly string[];
+  /** IAM role/user ARNs given cluster-admin through access entries. At least one. */
+  readonly adminPrincipalArns: readonly string[];
+  /** Retention of the control-plane log group, in days (a CloudWatch Logs value). */
+  readonly logRetentionDays: number;
+  /** Managed node groups by name (lowercase, 1-20 chars). At least one. */
+  readonly nodeGroups: Readonly<Record<string, NodeGroupSizing>>;
+  /**
+   * Namespaces whose pods run on Fargate instead of nodes.
+   * @default - no Fargate profile
+   */
+  readonly fargateNamespaces?: readonly string[];
+}
+
+/** Validates the cluster section of an environment (`field` is e.g. `dev.cluster`). */
+export function checkClusterConfig(
+  p: ProblemCollector,
+  field: string,
+  cluster: ClusterConfig | undefined,
+  context: SectionContext,
+): void {
+  if (cluster === null || typeof cluster !== "object") {
+    p.add(field, cluster, "{ kubernetesVersion, endpointPublicAccessCidrs, adminPrincipalArns, logRetentionDays, nodeGroups }");
+    return;
+  }
+  const production = context.production;
+  checkKubernetesVersion(p, `${field}.kubernetesVersion`, cluster.kubernetesVersion);
+  checkEndpointCidrs(p, `${field}.endpointPublicAccessCidrs`, cluster.endpointPublicAccessCidrs, production);
+  checkAdminPrincipals(p, `${field}.adminPrincipalArns`, cluster.adminPrincipalArns);
+  checkLogRetention(p, `${field}.logRetentionDays`, cluster.logRetentionDays, production);
+  const groups = cluster.nodeGroups;
+  if (groups === null || typeof groups !== "object" || Object.keys(groups).length === 0) {
+    p.add(`${field}.nodeGroups`, groups, "at least one node group, e.g. { system: { instanceTypes: [\"t3.medium\"], minSize: 1, desiredSize: 2, maxSize: 4 } }");
+  } else {
+    for (const [name, group] of Object.entries(groups)) {
+      checkGroupName(p, `${field}.nodeGroups`, name);
+      checkNodeGroupSizing(p, `${field}.nodeGroups.${name}`, group, production);
+    }
+  }
+  if (cluster.fargateNamespaces !== undefined && cluster.fargateNamespaces.length > 0) {
+    checkFargateNamespaces(p, `${field}.fargateNamespaces`, cluster.fargateNamespaces);
+  }
 }

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  findConfigProblems,
-  validateEnvironmentConfig,
-  validateEnvironmentConfigs,
-  ValidationError,
-} from "../src";
-import { devConfig, prodConfig, withCluster } from "../../../test/helpers";
+import { ValidationError } from "@qod/core";
+import { findConfigProblems, validateEnvironmentConfig, validateEnvironmentConfigs } from "../shared/environment-config";
+import { devConfig, prodConfig, withCluster } from "../../test/helpers";
 
 function problemFields(config: Parameters<typeof findConfigProblems>[0]): string[] {
   return findConfigProblems(config).map((p) => p.field);

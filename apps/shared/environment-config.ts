@@ -1,0 +1,68 @@
+import { BackupConfig, checkBackupConfig } from "@qod/backup";
+import { checkEnvironmentBase, EnvironmentBase, ProblemCollector, Problem, SectionContext, ValidationError } from "@qod/core";
+import { checkRegistryConfig, RegistryConfig } from "@qod/ecr";
+import { checkClusterConfig, ClusterConfig } from "@qod/eks";
+import { checkDatabaseConfig, DatabaseConfig } from "@qod/rds";
+import { checkNetworkConfig, NetworkConfig } from "@qod/vpc";
+
+/**
+ * One environment (dev, prod, …): the shared part (`core`) plus one section per package, each
+ * declared and validated by the package that uses it. Written as a literal in
+ * `apps/<env>/config.ts` and validated once by {@link validateEnvironmentConfigs} before any
+ * construct exists.
+ */
+export interface EnvironmentConfig extends EnvironmentBase, NetworkConfig {
+  /** The EKS cluster (`@qod/eks`). */
+  readonly cluster: ClusterConfig;
+  /** ECR repositories (`@qod/ecr`). */
+  readonly registry: RegistryConfig;
+  /** RDS PostgreSQL (`@qod/rds`). */
+  readonly database: DatabaseConfig;
+  /** AWS Backup plan and disaster-recovery copies (`@qod/backup`). */
+  readonly backup: BackupConfig;
+}
+
+/**
+ * Checks one environment config and returns every problem found (empty when valid): the shared
+ * part, each package's section, then the rules that relate sections to each other. Field paths
+ * are prefixed with `prefix` (e.g. `dev`).
+ */
+export function findConfigProblems(config: EnvironmentConfig, prefix = config?.name ?? "config"): readonly Problem[] {
+  const p = new ProblemCollector("environment config");
+  const f = (field: string) => `${prefix}.${field}`;
+  const c = (config ?? {}) as Partial<EnvironmentConfig>;
+  const context: SectionContext = { production: c.production === true, region: c.region };
+
+  checkEnvironmentBase(p, prefix, c);
+  checkNetworkConfig(p, prefix, c, context);
+  checkClusterConfig(p, f("cluster"), c.cluster, context);
+  checkBackupConfig(p, f("backup"), c.backup, context);
+  checkRegistryConfig(p, f("registry"), c.registry, context);
+  // Between sections: replication needs the DR region the backup section names.
+  if (c.registry?.replicateToDr === true && !c.backup?.drRegion) {
+    p.add(f("registry.replicateToDr"), c.registry.replicateToDr, "a DR region (backup.drRegion) to replicate to, or false");
+  }
+  checkDatabaseConfig(p, f("database"), c.database, context);
+  return p.problems;
+}
+
+/**
+ * Validates every environment at once and throws one {@link ValidationError} listing every
+ * problem across all of them. Also rejects two environments with the same name.
+ */
+export function validateEnvironmentConfigs(configs: readonly EnvironmentConfig[]): void {
+  const all = new ProblemCollector("environment config");
+  configs.forEach((config, i) => {
+    all.merge(findConfigProblems(config, config?.name ?? `environments[${i}]`));
+  });
+  const names = configs.map((c) => c?.name);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) all.add(`environments[${i}].name`, name, "a name no other environment uses");
+  });
+  all.throwIfAny();
+}
+
+/** Validates one environment; throws a {@link ValidationError} naming every problem. */
+export function validateEnvironmentConfig(config: EnvironmentConfig): void {
+  validateEnvironmentConfigs([config]);
+}
