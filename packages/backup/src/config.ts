@@ -1,4 +1,4 @@
-import { checkDrRegion, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
+import { checkDrRegion, checkSectionObject, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
 
 /**
  * The backup section of an environment's config and its rules. The same rule functions check
@@ -133,10 +133,7 @@ export function checkBackupConfig(
   const production = context.production;
   const f = (name: string) => `${field}.${name}`;
   const b = backup;
-  if (b === null || typeof b !== "object") {
-    p.add(field, b, "{ rules, restoreTesting, notificationEmails, drRegion?, vaultLock? }");
-    return;
-  }
+  if (!checkSectionObject(p, field, b, "{ rules, restoreTesting, notificationEmails, drRegion?, vaultLock? }")) return;
   if (b.drRegion !== undefined) checkDrRegion(p, f("drRegion"), b.drRegion, context.region as string);
   else if (production) p.add(f("drRegion"), b.drRegion, "a second region in production, for cross-region copies");
   const rules = Array.isArray(b.rules) ? b.rules : [];

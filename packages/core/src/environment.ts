@@ -64,6 +64,19 @@ export interface SectionContext {
  */
 export type SectionValidator<T> = (p: ProblemCollector, field: string, section: T | undefined, context: SectionContext) => void;
 
+/**
+ * Records a problem unless `section` is an object (a section left out or mistyped), naming the
+ * fields it should have. Returns whether it is, so its fields can be checked next.
+ */
+export function checkSectionObject<T extends object>(
+  p: ProblemCollector,
+  field: string,
+  section: T | null | undefined,
+  shape: string,
+): section is T {
+  return p.check(section !== null && typeof section === "object", field, section, shape);
+}
+
 /** Tag keys every taggable AWS resource must carry. */
 export const REQUIRED_TAG_KEYS = ["project", "environment", "owner", "managed-by"] as const;
 
@@ -177,10 +190,7 @@ export function checkEnvironmentBase(p: ProblemCollector, prefix: string, config
 }
 
 function checkEnvironmentTags(p: ProblemCollector, field: string, tags: EnvironmentTags | undefined): void {
-  if (tags === null || typeof tags !== "object") {
-    p.add(field, tags, "an object with at least an owner tag, e.g. { owner: \"platform-team\" }");
-    return;
-  }
+  if (!checkSectionObject(p, field, tags, "an object with at least an owner tag, e.g. { owner: \"platform-team\" }")) return;
   p.check(
     typeof tags.owner === "string" && tags.owner.trim().length > 0,
     `${field}.owner`,
@@ -199,10 +209,7 @@ function checkEnvironmentTags(p: ProblemCollector, field: string, tags: Environm
 }
 
 function checkStateBackend(p: ProblemCollector, field: string, s: StateBackendConfig | undefined): void {
-  if (s === null || typeof s !== "object") {
-    p.add(field, s, "{ bucket, region, kmsKeyArn } of the bootstrap state bucket");
-    return;
-  }
+  if (!checkSectionObject(p, field, s, "{ bucket, region, kmsKeyArn } of the bootstrap state bucket")) return;
   p.check(typeof s.bucket === "string" && isBucketName(s.bucket), `${field}.bucket`, s.bucket, BUCKET_NAME_RULE);
   checkRegionName(p, `${field}.region`, s.region);
   p.check(

@@ -1,4 +1,4 @@
-import { ProblemCollector, SectionContext } from "@qod/core";
+import { checkSectionObject, ProblemCollector, SectionContext } from "@qod/core";
 
 /**
  * The registry section of an environment's config and its rules. The same rule functions check
@@ -73,10 +73,7 @@ export function checkRegistryConfig(
   registry: RegistryConfig | undefined,
   _context: SectionContext,
 ): void {
-  if (registry === null || typeof registry !== "object") {
-    p.add(field, registry, "{ repositories, untaggedImageExpiryDays, keepReleaseImages, replicateToDr }");
-    return;
-  }
+  if (!checkSectionObject(p, field, registry, "{ repositories, untaggedImageExpiryDays, keepReleaseImages, replicateToDr }")) return;
   checkRepositories(p, `${field}.repositories`, registry.repositories);
   checkImageLifecycle(p, (name) => `${field}.${name}`, registry);
   p.check(typeof registry.replicateToDr === "boolean", `${field}.replicateToDr`, registry.replicateToDr, "true or false");

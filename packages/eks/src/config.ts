@@ -1,6 +1,7 @@
 import {
   checkKubernetesName,
   checkLogRetention,
+  checkSectionObject,
   isNetworkAligned,
   parseCidr,
   ProblemCollector,
@@ -197,10 +198,7 @@ export function checkClusterConfig(
   cluster: ClusterConfig | undefined,
   context: SectionContext,
 ): void {
-  if (cluster === null || typeof cluster !== "object") {
-    p.add(field, cluster, "{ kubernetesVersion, endpointPublicAccessCidrs, adminPrincipalArns, logRetentionDays, nodeGroups }");
-    return;
-  }
+  if (!checkSectionObject(p, field, cluster, "{ kubernetesVersion, endpointPublicAccessCidrs, adminPrincipalArns, logRetentionDays, nodeGroups }")) return;
   const production = context.production;
   checkKubernetesVersion(p, `${field}.kubernetesVersion`, cluster.kubernetesVersion);
   checkEndpointCidrs(p, `${field}.endpointPublicAccessCidrs`, cluster.endpointPublicAccessCidrs, production);

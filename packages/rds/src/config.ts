@@ -1,4 +1,4 @@
-import { MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
+import { checkSectionObject, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
 
 /**
  * The database section of an environment's config and its rules. The same rule functions check
@@ -109,10 +109,7 @@ export function checkDatabaseConfig(
   database: DatabaseConfig | undefined,
   context: SectionContext,
 ): void {
-  if (database === null || typeof database !== "object") {
-    p.add(field, database, "{ instanceClass, allocatedStorageGiB, maxAllocatedStorageGiB, backupRetentionDays, multiAz, deletionProtection, skipFinalSnapshot, performanceInsightsRetentionDays }");
-    return;
-  }
+  if (!checkSectionObject(p, field, database, "{ instanceClass, allocatedStorageGiB, maxAllocatedStorageGiB, backupRetentionDays, multiAz, deletionProtection, skipFinalSnapshot, performanceInsightsRetentionDays }")) return;
   checkDatabaseSizing(p, field, database, context.production);
   checkPerformanceInsightsRetention(p, `${field}.performanceInsightsRetentionDays`, database.performanceInsightsRetentionDays);
   if (database.restoreFromSnapshot !== undefined) {
