@@ -48,8 +48,9 @@ export interface EnvironmentBase {
 }
 
 /**
- * What a package's section validator knows of the environment besides its own section. Values
- * come from the config as given (they may themselves be invalid: the base validator reports that).
+ * What a package's section validator (`check<Section>Config(p, field, section, context)`) knows of
+ * the environment besides its own section. Values come from the config as given (they may
+ * themselves be invalid: the base validator reports that).
  */
 export interface SectionContext {
   /** Production rules apply. */
@@ -57,12 +58,6 @@ export interface SectionContext {
   /** The environment's primary region. */
   readonly region?: string;
 }
-
-/**
- * A package's config-section validator: reports every problem of `section` through `p`, with
- * field paths under `field` (e.g. `dev.cluster`; `dev` for sections whose fields sit at the top).
- */
-export type SectionValidator<T> = (p: ProblemCollector, field: string, section: T | undefined, context: SectionContext) => void;
 
 /**
  * Records a problem unless `section` is an object (a section left out or mistyped), naming the
