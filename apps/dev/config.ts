@@ -14,6 +14,9 @@ export const dev: EnvironmentConfig = {
   vpcCidr: "10.10.0.0/16",
   natGateways: "single",
   domain: "dev.qod.example.com",
+  // The environment's public zone (placeholder id): the certificate is validated there and
+  // ExternalDNS writes www./api. records there, nowhere else.
+  hostedZone: { id: "Z0DEVQOD0EXAMPLE00001", name: "dev.qod.example.com" },
   flowLogRetentionDays: 30,
   tags: { owner: "platform-team", "cost-center": "qod-dev" },
   state: stateBackendOf(bootstrap),
@@ -47,5 +50,17 @@ export const dev: EnvironmentConfig = {
     rules: [{ name: "daily", schedule: "cron(0 3 * * ? *)", deleteAfterDays: 7 }],
     restoreTesting: false,
     notificationEmails: ["platform-team@example.com"],
+  },
+  addons: {
+    storageClasses: {},
+    awsLoadBalancerController: {},
+    // sync: records of deleted Ingresses are removed too (dev is rebuilt often).
+    externalDns: { policy: "sync" },
+    clusterAutoscaler: {},
+    metricsServer: {},
+    kubePrometheusStack: { retentionDays: 7, storageGiB: 20 },
+    externalSecrets: {},
+    fluentBit: { logRetentionDays: 30 },
+    verticalPodAutoscaler: {},
   },
 };

@@ -14,6 +14,9 @@ export const prod: EnvironmentConfig = {
   vpcCidr: "10.20.0.0/16",
   natGateways: "per-az",
   domain: "qod.example.com",
+  // The environment's public zone (placeholder id): the certificate is validated there and
+  // ExternalDNS writes www./api. records there, nowhere else.
+  hostedZone: { id: "Z0PRODQOD0EXAMPLE0001", name: "qod.example.com" },
   flowLogRetentionDays: 365,
   tags: { owner: "platform-team", "cost-center": "qod-prod" },
   state: stateBackendOf(bootstrap),
@@ -55,5 +58,17 @@ export const prod: EnvironmentConfig = {
     vaultLock: { minRetentionDays: 35, maxRetentionDays: 400, changeableForDays: 3 },
     restoreTesting: true,
     notificationEmails: ["platform-team@example.com"],
+  },
+  addons: {
+    storageClasses: {},
+    awsLoadBalancerController: {},
+    // upsert-only: ExternalDNS never deletes a live record in production.
+    externalDns: { policy: "upsert-only" },
+    clusterAutoscaler: {},
+    metricsServer: {},
+    kubePrometheusStack: { retentionDays: 30, storageGiB: 100 },
+    externalSecrets: {},
+    fluentBit: { logRetentionDays: 365 },
+    verticalPodAutoscaler: {},
   },
 };

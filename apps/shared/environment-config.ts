@@ -2,6 +2,7 @@ import { BackupConfig, checkBackupConfig } from "@qod/backup";
 import { checkEnvironmentBase, EnvironmentBase, ProblemCollector, Problem, SectionContext, ValidationError } from "@qod/core";
 import { checkRegistryConfig, RegistryConfig } from "@qod/ecr";
 import { checkClusterConfig, ClusterConfig } from "@qod/eks";
+import { AddOnsConfig, checkAddOnsConfig } from "@qod/helm-addons";
 import { checkDatabaseConfig, DatabaseConfig } from "@qod/rds";
 import { checkNetworkConfig, NetworkConfig } from "@qod/vpc";
 
@@ -20,6 +21,8 @@ export interface EnvironmentConfig extends EnvironmentBase, NetworkConfig {
   readonly database: DatabaseConfig;
   /** AWS Backup plan and disaster-recovery copies (`@qod/backup`). */
   readonly backup: BackupConfig;
+  /** The platform add-ons of the `<env>-platform` stack (`@qod/helm-addons`). */
+  readonly addons: AddOnsConfig;
 }
 
 /**
@@ -43,6 +46,11 @@ export function findConfigProblems(config: EnvironmentConfig, prefix = config?.n
     p.add(f("registry.replicateToDr"), c.registry.replicateToDr, "a DR region (backup.drRegion) to replicate to, or false");
   }
   checkDatabaseConfig(p, f("database"), c.database, context);
+  checkAddOnsConfig(p, f("addons"), c.addons, context);
+  // Between sections: ExternalDNS writes to the environment's hosted zone, so it needs one.
+  if (c.addons?.externalDns !== undefined && c.hostedZone === undefined) {
+    p.add(f("addons.externalDns"), c.addons.externalDns, "a hostedZone for the environment ({ id, name } of its public Route 53 zone), or no externalDns");
+  }
   return p.problems;
 }
 

@@ -1,10 +1,10 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackupPlan, BACKUP_TAG_KEY } from "@qod/backup";
-import { environmentTags, EnvironmentStack } from "@qod/core";
+import { environmentTags, EnvironmentStack, Naming } from "@qod/core";
 import { ContainerRegistry } from "@qod/ecr";
 import { EksCluster } from "@qod/eks";
 import { PostgresDatabase } from "@qod/rds";
-import { Network } from "@qod/vpc";
+import { Network, PublicCertificate } from "@qod/vpc";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "./environment-config";
@@ -20,12 +20,19 @@ export class InfraStack extends EnvironmentStack {
   public readonly registry: ContainerRegistry;
   public readonly database: PostgresDatabase;
   public readonly backup: BackupPlan;
+  /** The certificate for `<domain>` and `*.<domain>`, when the environment has a hosted zone. */
+  public readonly certificate?: PublicCertificate;
   /** Provider of the DR region (alias `dr`), when the environment has one. */
   public readonly drProvider?: AwsProvider;
 
+  /** The cluster's name, `<project>-<env>-eks`: later stacks derive it the same way. */
+  static clusterName(config: EnvironmentConfig): string {
+    return new Naming(config.project, config.name).name("eks");
+  }
+
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, { config, component: "infra" });
-    const clusterName = this.naming.name("eks");
+    const clusterName = InfraStack.clusterName(config);
     this.network = new Network(this, "Network", {
       naming: this.naming,
       cidr: config.vpcCidr,
@@ -96,6 +103,14 @@ export class InfraStack extends EnvironmentStack {
       tags: { [BACKUP_TAG_KEY]: this.backup.selectionTagValue },
     });
 
+    if (config.hostedZone) {
+      this.certificate = new PublicCertificate(this, "Certificate", {
+        domain: config.domain,
+        hostedZoneId: config.hostedZone.id,
+        hostedZoneName: config.hostedZone.name,
+      });
+    }
+
     // What the platform and apps stacks read; each with a description for `terraform output`.
     const outputs: Record<string, [unknown, string]> = {
       vpc_id: [this.network.vpcId, "ID of the environment's VPC"],
@@ -121,9 +136,14 @@ export class InfraStack extends EnvironmentStack {
       database_username: [this.database.masterUsername, "Master user name (its password is only in the secret)"],
       database_secret_arn: [this.database.masterUserSecretArn, "Secrets Manager secret holding the master credentials"],
       database_security_group_id: [this.database.securityGroupId, "Security group of the database"],
+      database_secret_kms_key_arn: [this.database.key.arn, "KMS key that encrypts the database and its credentials secret"],
+      backup_selection_tag_value: [this.backup.selectionTagValue, `Value of the "${BACKUP_TAG_KEY}" tag that puts a resource into the backup plan`],
       backup_vault_name: [this.backup.vaultName, "AWS Backup vault of the environment"],
       backup_notifications_topic_arn: [this.backup.topic.arn, "SNS topic told about failed backup, copy and restore jobs"],
     };
+    if (this.certificate) {
+      outputs.certificate_arn = [this.certificate.certificateArn, `Issued ACM certificate for ${config.domain} and *.${config.domain}`];
+    }
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, name, { value, description });
     }

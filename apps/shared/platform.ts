@@ -3,6 +3,7 @@ import { App } from "cdktf";
 import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
 import { EnvironmentConfig, validateEnvironmentConfigs } from "./environment-config";
 import { InfraStack } from "./infra-stack";
+import { PlatformStack } from "./platform-stack";
 
 export interface PlatformDefinition {
   readonly bootstrap: BootstrapConfig;
@@ -12,6 +13,7 @@ export interface PlatformDefinition {
 /** The stacks of one environment. Dev and prod go through this one function so they cannot drift. */
 export interface EnvironmentStacks {
   readonly infra: InfraStack;
+  readonly platform: PlatformStack;
 }
 
 /** Validates every config at once; throws one {@link ValidationError} listing all problems. */
@@ -28,7 +30,11 @@ export function validatePlatform(definition: PlatformDefinition): void {
 
 /** Composes the stacks of one environment. */
 export function composeEnvironment(app: App, config: EnvironmentConfig): EnvironmentStacks {
-  return { infra: new InfraStack(app, config) };
+  const infra = new InfraStack(app, config);
+  const platform = new PlatformStack(app, config);
+  // Apply order for `cdktf deploy '*'`: the platform stack reads the infra stack's state.
+  platform.addDependency(infra);
+  return { infra, platform };
 }
 
 /** Every stack: `bootstrap`, then each environment's. Validates first; builds nothing on error. */

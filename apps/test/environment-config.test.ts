@@ -225,3 +225,31 @@ describe("validateEnvironmentConfig", () => {
     });
   });
 });
+
+describe("the environment's DNS and add-ons", () => {
+  it("fails when the hosted zone id has the wrong shape", () => {
+    const config = devConfig({ hostedZone: { id: "/hostedzone/Z0DEVQOD0EXAMPLE00001", name: "dev.qod.example.com" } });
+    expect(() => validateEnvironmentConfig(config)).toThrow(/dev\.hostedZone\.id: got "\/hostedzone\/Z0DEVQOD0EXAMPLE00001"; allowed: a Route 53 hosted zone id/);
+  });
+
+  it("fails when the domain is outside the hosted zone", () => {
+    const config = devConfig({ hostedZone: { id: "Z0DEVQOD0EXAMPLE00001", name: "other.example.com" } });
+    expect(() => validateEnvironmentConfig(config)).toThrow(
+      /dev\.domain: got "dev\.qod\.example\.com"; allowed: other\.example\.com or a name under it \(the hosted zone Z0DEVQOD0EXAMPLE00001 can only hold records there\)/,
+    );
+  });
+
+  it("accepts a domain under the zone, not only the zone itself", () => {
+    expect(findConfigProblems(devConfig({ hostedZone: { id: "Z0DEVQOD0EXAMPLE00001", name: "qod.example.com" } }))).toEqual([]);
+  });
+
+  it("fails when ExternalDNS is installed without a hosted zone", () => {
+    const config = devConfig({ hostedZone: undefined });
+    expect(() => validateEnvironmentConfig(config)).toThrow(/dev\.addons\.externalDns: got \{"policy":"sync"\}; allowed: a hostedZone for the environment/);
+  });
+
+  it("validates the add-ons section through its package's rules", () => {
+    const config = devConfig({ addons: { ...devConfig().addons, metricsServer: { version: "latest" } } });
+    expect(problemFields(config)).toEqual(["dev.addons.metricsServer.version"]);
+  });
+});

@@ -7,7 +7,7 @@ import { freshDir, onlyResource, resources, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
 import { PlatformDefinition } from "../shared/platform";
 import { synthPlatform } from "../shared/synth";
-import { synthesizedPlatform } from "./synthesized";
+import { expectedStackNames, synthesizedPlatform } from "./synthesized";
 
 function withoutCdktfOutdir(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { CDKTF_OUTDIR: _ignored, ...rest } = env;
@@ -24,11 +24,11 @@ beforeAll(() => {
 });
 
 describe("the platform synth", () => {
-  it("writes bootstrap and every environment's infra stack", () => {
-    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["bootstrap", "dev-infra", "prod-infra"]);
+  it("writes bootstrap and every environment's infra and platform stacks", () => {
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(expectedStackNames());
   });
 
-  it.each(["bootstrap", "dev-infra", "prod-infra"])("matches the reviewed snapshot of %s", (name) => {
+  it.each(expectedStackNames())("matches the reviewed snapshot of %s", (name) => {
     expect(stack(name)).toMatchSnapshot();
   });
 });
@@ -72,7 +72,9 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
     expect(Object.keys(stack(`${env}-infra`).output!).sort()).toEqual([
       "availability_zones",
       "backup_notifications_topic_arn",
+      "backup_selection_tag_value",
       "backup_vault_name",
+      "certificate_arn",
       "cluster_certificate_authority_data",
       "cluster_endpoint",
       "cluster_name",
@@ -83,6 +85,7 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
       "database_name",
       "database_port",
       "database_secret_arn",
+      "database_secret_kms_key_arn",
       "database_security_group_id",
       "database_subnet_ids",
       "database_username",

@@ -10,6 +10,7 @@ import { freshDir, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
 import { synthPlatform } from "../shared/synth";
 import { POLICY_RULES, PolicyRule } from "./policy-rules";
+import { expectedStackNames } from "./synthesized";
 
 let stacks: Map<string, TfJson>;
 
@@ -33,8 +34,8 @@ const named = (byName: Record<string, any>, fragment: string): string => {
 };
 
 describe("every synthesized stack", () => {
-  it("is checked (bootstrap and each environment's infra)", () => {
-    expect([...stacks.keys()]).toEqual(["bootstrap", "dev-infra", "prod-infra"]);
+  it("is checked (bootstrap and each environment's infra and platform)", () => {
+    expect([...stacks.keys()]).toEqual(expectedStackNames());
   });
 
   it.each(POLICY_RULES.map((r) => [r.name, r] as const))("%s", (_, policy) => {

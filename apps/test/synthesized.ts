@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freshDir, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
+import type { PlatformDefinition } from "../shared/platform";
 import { synthPlatform } from "../shared/synth";
 
 export interface SynthesizedStack {
@@ -9,6 +10,18 @@ export interface SynthesizedStack {
   readonly text: string;
   readonly json: TfJson;
 }
+
+/**
+ * The stacks the platform definition yields, by name: `bootstrap`, then `<env>-infra` and
+ * `<env>-platform` for every environment. Tests derive their stack lists from this, so adding
+ * an environment adds its stacks to every test.
+ */
+export function expectedStackNames(definition: PlatformDefinition = platform): string[] {
+  return ["bootstrap", ...definition.environments.flatMap((e) => [`${e.name}-infra`, `${e.name}-platform`])].sort();
+}
+
+/** The environments' names, in definition order. */
+export const environmentNames = (definition: PlatformDefinition = platform): string[] => definition.environments.map((e) => e.name);
 
 let cached: { outdir: string; stacks: SynthesizedStack[] } | undefined;
 

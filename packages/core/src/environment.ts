@@ -24,6 +24,14 @@ export interface EnvironmentTags {
   readonly [key: string]: string;
 }
 
+/** An existing public Route 53 hosted zone. */
+export interface HostedZoneConfig {
+  /** The zone's id, e.g. `Z0123456789ABCDEFGHIJ` (Route 53 console or `aws route53 list-hosted-zones`). */
+  readonly id: string;
+  /** The zone's DNS name, e.g. `example.com`; the environment's `domain` must be it or under it. */
+  readonly name: string;
+}
+
 /** The part of an environment's config every stack and package reads. */
 export interface EnvironmentBase {
   /** Short project name, first part of every resource name. Lowercase letters, digits, dashes; 2–12 chars. */
@@ -41,6 +49,12 @@ export interface EnvironmentBase {
   readonly region: string;
   /** DNS domain the public endpoints live under (`www.<domain>`, `api.<domain>`). */
   readonly domain: string;
+  /**
+   * The public hosted zone `domain` lives in: the infra stack validates a certificate for
+   * `domain` and `*.<domain>` there, and ExternalDNS writes records there (and nowhere else).
+   * @default - no public DNS: no certificate, and ExternalDNS cannot be installed
+   */
+  readonly hostedZone?: HostedZoneConfig;
   /** Tags for every resource; `project`, `environment` and `managed-by` are added. */
   readonly tags: EnvironmentTags;
   /** Remote state location. */
@@ -96,6 +110,8 @@ const DOMAIN_PATTERN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-
 /** S3 bucket names: 3-63 lowercase letters, digits, dots, dashes; no `xn--`, no `..`, not an IP. */
 const BUCKET_PATTERN = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_ARN_PATTERN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key\/[0-9a-f-]{36}|alias\/[A-Za-z0-9/_-]+)$/;
+/** Route 53 hosted zone ids: `Z` and up to 31 uppercase letters or digits. */
+export const HOSTED_ZONE_ID_PATTERN = /^Z[A-Z0-9]{1,31}$/;
 const RESERVED_TAGS = ["project", "environment", "managed-by"];
 
 /** The rule of project and environment names, as error messages state it. */
@@ -136,6 +152,21 @@ export function checkRegionName(p: ProblemCollector, field: string, region: unkn
     region,
     "an AWS region name such as eu-west-1",
   );
+}
+
+/** Checks a Route 53 hosted zone id. */
+export function checkHostedZoneId(p: ProblemCollector, field: string, id: unknown): boolean {
+  return p.check(
+    typeof id === "string" && HOSTED_ZONE_ID_PATTERN.test(id),
+    field,
+    id,
+    "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and uppercase letters or digits, no /hostedzone/ prefix)",
+  );
+}
+
+/** Whether `domain` is `zone` or a name under it. */
+export function isInZone(domain: string, zone: string): boolean {
+  return domain === zone || domain.endsWith(`.${zone}`);
 }
 
 /**
@@ -180,8 +211,19 @@ export function checkEnvironmentBase(p: ProblemCollector, prefix: string, config
     c.domain,
     "a lowercase DNS name such as example.com",
   );
+  if (c.hostedZone !== undefined) checkHostedZone(p, f("hostedZone"), c.hostedZone, f("domain"), c.domain);
   checkEnvironmentTags(p, f("tags"), c.tags);
   checkStateBackend(p, f("state"), c.state);
+}
+
+function checkHostedZone(p: ProblemCollector, field: string, zone: HostedZoneConfig, domainField: string, domain: unknown): void {
+  if (!checkSectionObject(p, field, zone, "{ id, name } of an existing public Route 53 hosted zone")) return;
+  checkHostedZoneId(p, `${field}.id`, zone.id);
+  if (p.check(typeof zone.name === "string" && DOMAIN_PATTERN.test(zone.name), `${field}.name`, zone.name, "the zone's lowercase DNS name, e.g. example.com (no trailing dot)")) {
+    if (typeof domain === "string" && DOMAIN_PATTERN.test(domain)) {
+      p.check(isInZone(domain, zone.name), domainField, domain, `${zone.name} or a name under it (the hosted zone ${zone.id} can only hold records there)`);
+    }
+  }
 }
 
 function checkEnvironmentTags(p: ProblemCollector, field: string, tags: EnvironmentTags | undefined): void {

@@ -65,6 +65,74 @@ export const VERSIONS = {
       note: "pinned on 1.35 clusters in public repos; confirm with aws eks describe-addon-versions before an upgrade",
     },
   },
+  /**
+   * Helm charts of the platform add-ons, by add-on name: exact chart versions (Helm takes ranges;
+   * this project never does). Chart hosts cannot be reached from the build machines, so
+   * each note names where the version was read and what it says about Kubernetes support.
+   */
+  charts: {
+    "aws-load-balancer-controller": {
+      version: "3.5.0",
+      chosen: "2026-11-23",
+      note: "controller v3.5.0, released 2026-08-03 (aws/eks-charts stable/aws-load-balancer-controller @5239609, index.yaml); built on client-go 0.36, no upper Kubernetes bound in its install docs; IAM policy from its docs/install/iam_policy.json at v3.5.0",
+    },
+    "external-dns": {
+      version: "1.21.1",
+      chosen: "2026-11-23",
+      note: "app 0.21.0, released 2026-04-30 (kubernetes-sigs/external-dns tag external-dns-helm-chart-1.21.1); built on client-go 0.35; policy set explicitly (the next chart makes it required)",
+    },
+    "cluster-autoscaler": {
+      version: "9.59.0",
+      chosen: "2026-11-23",
+      note: "released 2026-07-21 (kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0); the image tag is overridden per Kubernetes minor from clusterAutoscalerImage",
+    },
+    "metrics-server": {
+      version: "3.13.1",
+      chosen: "2026-11-23",
+      note: "app 0.8.1, released 2026-06-11 (kubernetes-sigs/metrics-server tag metrics-server-helm-chart-3.13.1); 0.8.x supports Kubernetes 1.31+ per its compatibility matrix",
+    },
+    "kube-prometheus-stack": {
+      version: "88.5.3",
+      chosen: "2026-11-23",
+      note: "operator v0.93.1, released 2026-08-21 (prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3); Grafana subchart 12.11.1 generates the admin password and keeps it via lookup",
+    },
+    "external-secrets": {
+      version: "2.9.0",
+      chosen: "2026-11-23",
+      note: "released 2026-08-08 (external-secrets/external-secrets tag helm-chart-2.9.0); upstream supports only the newest minor; kubeVersion >= 1.19; serves external-secrets.io/v1 only",
+    },
+    raw: {
+      version: "2.0.2",
+      chosen: "2026-11-23",
+      note: "bedag/raw, released 2025-09-25 (bedag/helm-charts tag raw-2.0.2, still latest 2026-07); installs External Secrets' ClusterSecretStore after the operator's CRDs",
+    },
+    "fluent-bit": {
+      version: "0.2.0",
+      chosen: "2026-11-23",
+      note: "aws-for-fluent-bit chart, AWS for Fluent Bit 3.2.1, released 2026-02-03 (aws/eks-charts commit 2942cdc); a DaemonSet on stable APIs only",
+    },
+    "vertical-pod-autoscaler": {
+      version: "0.11.0",
+      chosen: "2026-11-23",
+      note: "official chart (kubernetes/autoscaler tag vertical-pod-autoscaler-chart-0.11.0, 2026-07-26), VPA 1.7.1 (Kubernetes 1.28+); its README still calls the chart under development, acceptable with the recommender only",
+    },
+  },
+  /**
+   * The Cluster Autoscaler image per Kubernetes minor: its minor must equal the cluster's
+   * (upstream supports only that pairing). Every minor in SUPPORTED_EKS_VERSIONS needs a row.
+   */
+  clusterAutoscalerImage: {
+    "1.34": {
+      version: "v1.34.5",
+      chosen: "2026-11-23",
+      note: "newest 1.34 release, 2026-07-22 (kubernetes/autoscaler tag cluster-autoscaler-1.34.5)",
+    },
+    "1.35": {
+      version: "v1.35.2",
+      chosen: "2026-11-23",
+      note: "newest 1.35 release, 2026-07-22 (kubernetes/autoscaler tag cluster-autoscaler-1.35.2)",
+    },
+  },
   rds: {
     postgres: {
       version: "18",
@@ -83,6 +151,8 @@ export const VERSIONS = {
   providers: Record<string, PinnedVersion>;
   eks: Record<string, PinnedVersion>;
   eksAddons: Record<string, PinnedVersion>;
+  charts: Record<string, PinnedVersion>;
+  clusterAutoscalerImage: Record<string, PinnedVersion>;
   rds: Record<string, PinnedVersion>;
 };
 

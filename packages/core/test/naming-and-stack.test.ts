@@ -85,6 +85,18 @@ describe("VERSIONS", () => {
     expect(Object.keys(SUPPORTED_EKS_VERSIONS)).toContain(VERSIONS.eks.kubernetes.version);
   });
 
+  it("pins every chart and Cluster Autoscaler image exactly, with a date and a source", () => {
+    for (const [name, pin] of Object.entries({ ...VERSIONS.charts, ...VERSIONS.clusterAutoscalerImage })) {
+      expect(pin.version, name).toMatch(/^v?\d+\.\d+\.\d+$/);
+      expect(pin.chosen, name).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(pin.note.length, name).toBeGreaterThan(20);
+    }
+  });
+
+  it("has a Cluster Autoscaler image for every supported Kubernetes minor", () => {
+    expect(Object.keys(VERSIONS.clusterAutoscalerImage).sort()).toEqual(Object.keys(SUPPORTED_EKS_VERSIONS).sort());
+  });
+
   it("matches the provider versions the installed bindings were generated for", async () => {
     const aws = await import("@cdktf/provider-aws/lib/provider");
     expect(aws.AwsProvider.tfResourceType).toBe("aws");

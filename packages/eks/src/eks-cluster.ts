@@ -13,14 +13,12 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import {
   accountAdministersKey,
-  checkKubernetesName,
   checkLogRetention,
   EncryptedLogGroup,
   fromAccount,
   Naming,
   ProblemCollector,
   serviceTrustPolicy,
-  ValidationError,
   VERSIONS,
 } from "@qod/core";
 import { dependable } from "cdktf";
@@ -33,7 +31,7 @@ import {
   checkKubernetesVersion,
 } from "./config";
 import { ManagedNodeGroup, NodeGroupOptions } from "./node-group";
-import { ServiceAccountPermissions, ServiceAccountRole, STS_AUDIENCE } from "./service-account-role";
+import { createServiceAccountRole, ServiceAccountPermissions, ServiceAccountRole, STS_AUDIENCE } from "./service-account-role";
 
 /** Control-plane log types; all of them are enabled. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -279,25 +277,12 @@ export class EksCluster extends Construct {
    * Use it for every add-on and workload that calls AWS instead of writing trust policies by hand.
    */
   serviceAccountRole(namespace: string, serviceAccount: string, permissions: ServiceAccountPermissions): ServiceAccountRole {
-    const p = new ProblemCollector(`serviceAccountRole(${JSON.stringify(namespace)}, ${JSON.stringify(serviceAccount)}) on ${this.node.path}`);
-    checkKubernetesName(p, "namespace", namespace);
-    checkKubernetesName(p, "serviceAccount", serviceAccount);
-    p.throwIfAny();
-    const base = this.props.clusterName ?? this.props.naming.name("eks");
-    const roleName = `${base}-${namespace}-${serviceAccount}`;
-    if (roleName.length > 64) {
-      throw new ValidationError(`serviceAccountRole on ${this.node.path}`, [
-        { field: "namespace/serviceAccount", given: `${namespace}/${serviceAccount}`, allowed: `names short enough that the role name "${roleName}" fits IAM's 64 characters` },
-      ]);
-    }
-    return new ServiceAccountRole(this, `Irsa-${namespace}-${serviceAccount}`, {
+    const identity = {
+      clusterName: this.props.clusterName ?? this.props.naming.name("eks"),
       oidcProviderArn: this.oidcProviderArn,
       oidcIssuerUrl: this.oidcIssuerUrl,
-      namespace,
-      serviceAccount,
-      roleName,
-      ...permissions,
-    });
+    };
+    return createServiceAccountRole(this, `Irsa-${namespace}-${serviceAccount}`, identity, namespace, serviceAccount, permissions);
   }
 
   /** Adds a managed node group over the cluster's subnets; add-ons that need nodes wait for it. */

@@ -2,8 +2,8 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { checkKubernetesName, ProblemCollector } from "@qod/core";
-import { Fn } from "cdktf";
+import { checkKubernetesName, ProblemCollector, ValidationError } from "@qod/core";
+import { Fn, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
 /** The audience EKS-issued service-account tokens carry for STS. */
@@ -40,6 +40,8 @@ export class ServiceAccountRole extends Construct {
   public readonly roleArn: string;
   public readonly namespace: string;
   public readonly serviceAccount: string;
+  /** The role and everything that grants it permissions: depend on these before a pod uses the role. */
+  public readonly grants: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: ServiceAccountRoleProps) {
     super(scope, id);
@@ -78,14 +80,75 @@ export class ServiceAccountRole extends Construct {
       assumeRolePolicy: trust.json,
       maxSessionDuration: 3600,
     });
+    this.grants.push(this.role);
     if (props.policyJson !== undefined) {
-      new IamRolePolicy(this, "Policy", { role: this.role.id, name: "permissions", policy: props.policyJson });
+      this.grants.push(new IamRolePolicy(this, "Policy", { role: this.role.id, name: "permissions", policy: props.policyJson }));
     }
     (props.managedPolicyArns ?? []).forEach((arn, i) => {
-      new IamRolePolicyAttachment(this, `ManagedPolicy${i}`, { role: this.role.name, policyArn: arn });
+      this.grants.push(new IamRolePolicyAttachment(this, `ManagedPolicy${i}`, { role: this.role.name, policyArn: arn }));
     });
     this.roleArn = this.role.arn;
     this.namespace = props.namespace;
     this.serviceAccount = props.serviceAccount;
   }
+}
+
+/** What a stack needs of a cluster to give its service accounts IAM roles (IRSA). */
+export interface ClusterIdentity {
+  /** The cluster's name (a literal: role names are derived from it). */
+  readonly clusterName: string;
+  /** ARN of the cluster's IAM OIDC provider. */
+  readonly oidcProviderArn: string;
+  /** The cluster's OIDC issuer URL. */
+  readonly oidcIssuerUrl: string;
+}
+
+/** IAM's limit on role names. */
+export const MAX_ROLE_NAME_LENGTH = 64;
+
+/**
+ * The role name of `namespace/serviceAccount` on a cluster: `<cluster>-<namespace>-<serviceAccount>`,
+ * so a role says whose it is. Throws when the names are invalid or the role name is too long.
+ */
+export function serviceAccountRoleName(clusterName: string, namespace: string, serviceAccount: string, subject = "serviceAccountRole"): string {
+  const p = new ProblemCollector(`${subject}(${JSON.stringify(namespace)}, ${JSON.stringify(serviceAccount)})`);
+  checkKubernetesName(p, "namespace", namespace);
+  checkKubernetesName(p, "serviceAccount", serviceAccount);
+  p.throwIfAny();
+  const roleName = `${clusterName}-${namespace}-${serviceAccount}`;
+  if (roleName.length > MAX_ROLE_NAME_LENGTH) {
+    throw new ValidationError(subject, [
+      {
+        field: "namespace/serviceAccount",
+        given: `${namespace}/${serviceAccount}`,
+        allowed: `names short enough that the role name "${roleName}" fits IAM's ${MAX_ROLE_NAME_LENGTH} characters`,
+      },
+    ]);
+  }
+  return roleName;
+}
+
+/**
+ * The one way this project gives a pod AWS access: a {@link ServiceAccountRole} named
+ * `<cluster>-<namespace>-<serviceAccount>` that only that service account of that cluster can
+ * assume. {@link EksCluster.serviceAccountRole} uses it inside the infra stack; later stacks call
+ * it with the cluster's identity read from the infra stack's outputs.
+ */
+export function createServiceAccountRole(
+  scope: Construct,
+  id: string,
+  cluster: ClusterIdentity,
+  namespace: string,
+  serviceAccount: string,
+  permissions: ServiceAccountPermissions,
+): ServiceAccountRole {
+  const roleName = serviceAccountRoleName(cluster.clusterName, namespace, serviceAccount, `serviceAccountRole at ${scope.node.path}`);
+  return new ServiceAccountRole(scope, id, {
+    oidcProviderArn: cluster.oidcProviderArn,
+    oidcIssuerUrl: cluster.oidcIssuerUrl,
+    namespace,
+    serviceAccount,
+    roleName,
+    ...permissions,
+  });
 }

@@ -1,2 +1,3 @@
 export * from "./network";
 export * from "./config";
+export * from "./public-certificate";
