@@ -22,13 +22,15 @@ export function rewriteToBarrel(source: string): { text: string; count: number }
     text = text.replace(deep, (_, names: string, module: string) => {
       count += 1;
       const ns = camel(module);
+      // Per provider: two providers have modules of the same name (`provider`).
+      const alias = `__${camel(provider.replace("@cdktf/provider-", ""))}_${ns}`;
       const bindings = names
         .split(",")
         .map((n) => n.trim())
         .filter((n) => n.length > 0)
         .map((n) => n.replace(/^type\s+/, "").replace(/\s+as\s+/, ": "))
         .join(", ");
-      return `import { ${ns} as __${ns} } from "${provider}";\nconst { ${bindings} } = __${ns};`;
+      return `import { ${ns} as ${alias} } from "${provider}";\nconst { ${bindings} } = ${alias};`;
     });
     const dynamic = new RegExp(`import\\(\\s*["']${escaped}\\/lib\\/([a-z0-9-]+)["']\\s*\\)`, "g");
     text = text.replace(dynamic, (_, module: string) => {

@@ -20,12 +20,12 @@ describe("rewriting deep provider imports to the barrel (pnpm bench's comparison
     const { text, count } = rewriteToBarrel(source);
     expect(count).toBe(4);
     expect(text.split("\n")).toEqual([
-      `import { vpc as __vpc } from "${AWS}";`,
-      `const { Vpc: TfVpc } = __vpc;`,
-      `import { s3BucketLifecycleConfiguration as __s3BucketLifecycleConfiguration } from "${AWS}";`,
-      `const { S3BucketLifecycleConfiguration, S3BucketLifecycleConfigurationRule } = __s3BucketLifecycleConfiguration;`,
-      `import { namespace as __namespace } from "${KUBERNETES}";`,
-      `const { Namespace } = __namespace;`,
+      `import { vpc as __aws_vpc } from "${AWS}";`,
+      `const { Vpc: TfVpc } = __aws_vpc;`,
+      `import { s3BucketLifecycleConfiguration as __aws_s3BucketLifecycleConfiguration } from "${AWS}";`,
+      `const { S3BucketLifecycleConfiguration, S3BucketLifecycleConfigurationRule } = __aws_s3BucketLifecycleConfiguration;`,
+      `import { namespace as __kubernetes_namespace } from "${KUBERNETES}";`,
+      `const { Namespace } = __kubernetes_namespace;`,
       `const mod = await import("${AWS}").then((barrel) => barrel.provider);`,
       `import { Construct } from "constructs";`,
     ]);
@@ -40,7 +40,19 @@ describe("rewriting deep provider imports to the barrel (pnpm bench's comparison
   it("rewrites type-only imports too, so no deep import survives in the barrel variant", () => {
     const { text, count } = rewriteToBarrel(`import type { KmsKey } from "${AWS}/lib/kms-key";\n`);
     expect(count).toBe(1);
-    expect(text).toBe(`import { kmsKey as __kmsKey } from "${AWS}";\nconst { KmsKey } = __kmsKey;\n`);
+    expect(text).toBe(`import { kmsKey as __aws_kmsKey } from "${AWS}";\nconst { KmsKey } = __aws_kmsKey;\n`);
+  });
+
+  it("keeps same-named modules of two providers apart in one file", () => {
+    const HELM = PROVIDERS[2];
+    const source = [`import { HelmProvider } from "${HELM}/lib/provider";`, `import { KubernetesProvider } from "${KUBERNETES}/lib/provider";`].join("\n");
+    const { text } = rewriteToBarrel(source);
+    expect(text.split("\n")).toEqual([
+      `import { provider as __helm_provider } from "${HELM}";`,
+      `const { HelmProvider } = __helm_provider;`,
+      `import { provider as __kubernetes_provider } from "${KUBERNETES}";`,
+      `const { KubernetesProvider } = __kubernetes_provider;`,
+    ]);
   });
 
   it("leaves a file without provider imports unchanged", () => {
