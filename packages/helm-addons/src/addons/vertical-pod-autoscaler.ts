@@ -24,7 +24,7 @@ export class VerticalPodAutoscaler extends HelmAddOn {
 
   protected defaultValues(_context: AddOnContext): HelmValues {
     return {
-      recommender: { enabled: true, replicas: 1, resources: { requests: { cpu: "50m", memory: "500Mi" }, limits: { memory: "1Gi" } } },
+      recommender: { enabled: true, resources: { requests: { cpu: "50m", memory: "500Mi" }, limits: { memory: "1Gi" } } },
       updater: { enabled: false },
       admissionController: { enabled: false },
     };
