@@ -1,5 +1,5 @@
 import { checkLogRetention, checkSectionObject, ProblemCollector, SectionContext } from "@qod/core";
-import { ADDON_CATALOG, ADDON_KEYS, AddOnKey } from "./catalog";
+import { ADDON_CATALOG, ADDON_KEYS, AddOnKey, AddOnSpec } from "./catalog";
 import { findAddOnSetProblems } from "./platform-addons";
 import { HelmValues, isPlainObject, valueAt } from "./values";
 
@@ -130,13 +130,27 @@ export function checkServiceAccountValues(
   }
 }
 
-const OPTION_KEYS = ["version", "values", "timeoutSeconds"];
-const EXTRA_KEYS: Partial<Record<AddOnKey, readonly string[]>> = {
+const COMMON_OPTIONS = ["version", "values", "timeoutSeconds"];
+/** The options each add-on takes in config. */
+const OPTIONS: Record<AddOnKey, readonly string[]> = {
   storageClasses: [],
-  externalDns: ["policy"],
-  kubePrometheusStack: ["retentionDays", "storageGiB"],
-  fluentBit: ["logRetentionDays"],
+  awsLoadBalancerController: COMMON_OPTIONS,
+  externalDns: [...COMMON_OPTIONS, "policy"],
+  clusterAutoscaler: COMMON_OPTIONS,
+  metricsServer: COMMON_OPTIONS,
+  kubePrometheusStack: [...COMMON_OPTIONS, "retentionDays", "storageGiB"],
+  externalSecrets: COMMON_OPTIONS,
+  fluentBit: [...COMMON_OPTIONS, "logRetentionDays"],
+  verticalPodAutoscaler: COMMON_OPTIONS,
 };
+
+/** Grafana's admin password is generated in the cluster; a password in values would sit in the Terraform JSON and state. */
+export function checkNoGrafanaPassword(p: ProblemCollector, field: string, values: HelmValues | undefined): void {
+  const password = isPlainObject(values) ? valueAt(values, ["grafana", "adminPassword"]) : undefined;
+  if (password !== undefined && password !== "") {
+    p.add(`${field}.grafana.adminPassword`, "(a password)", "no password in config: it would sit in the Terraform JSON and state; Grafana generates one into its Secret");
+  }
+}
 
 /**
  * Validates the add-ons section of an environment (`field` is e.g. `dev.addons`): known keys
@@ -157,13 +171,13 @@ export function checkAddOnsConfig(p: ProblemCollector, field: string, addons: Ad
     present.push(addOn);
     if (!checkSectionObject(p, f, options as object | undefined, "an object of options ({} for the defaults)")) continue;
     const o = options as AddOnOptions & Record<string, unknown>;
-    const allowed = addOn === "storageClasses" ? [] : [...OPTION_KEYS, ...(EXTRA_KEYS[addOn] ?? [])];
+    const allowed = OPTIONS[addOn];
     for (const option of Object.keys(o)) {
       if (!allowed.includes(option)) p.add(`${f}.${option}`, o[option], allowed.length ? `one of the options ${allowed.join(", ")}` : "no options: use {}");
     }
     if (o.version !== undefined) checkChartVersion(p, `${f}.version`, o.version);
     if (o.timeoutSeconds !== undefined) checkTimeout(p, `${f}.timeoutSeconds`, o.timeoutSeconds);
-    const spec = ADDON_CATALOG[addOn] as { namespace?: string; serviceAccount?: { name: string; valuesPath: readonly string[] } };
+    const spec: AddOnSpec = ADDON_CATALOG[addOn];
     checkServiceAccountValues(p, `${f}.values`, o.values, spec.namespace ?? "", spec.serviceAccount);
   }
   const dns = addons.externalDns;
@@ -175,10 +189,7 @@ export function checkAddOnsConfig(p: ProblemCollector, field: string, addons: Ad
   const prometheus = addons.kubePrometheusStack;
   if (prometheus?.retentionDays !== undefined) checkPrometheusRetention(p, `${field}.kubePrometheusStack.retentionDays`, prometheus.retentionDays);
   if (prometheus?.storageGiB !== undefined) checkPrometheusStorage(p, `${field}.kubePrometheusStack.storageGiB`, prometheus.storageGiB);
-  const grafanaPassword = isPlainObject(prometheus?.values) ? valueAt(prometheus!.values!, ["grafana", "adminPassword"]) : undefined;
-  if (grafanaPassword !== undefined && grafanaPassword !== "") {
-    p.add(`${field}.kubePrometheusStack.values.grafana.adminPassword`, "(a password)", "no password in config: it would sit in the Terraform JSON and state; Grafana generates one into its Secret");
-  }
+  checkNoGrafanaPassword(p, `${field}.kubePrometheusStack.values`, prometheus?.values);
   if (addons.fluentBit !== undefined && isPlainObject(addons.fluentBit)) {
     checkLogRetention(p, `${field}.fluentBit.logRetentionDays`, addons.fluentBit.logRetentionDays, context.production);
   }

@@ -182,6 +182,10 @@ describe("KubePrometheusStack", () => {
     expect(JSON.stringify(json)).not.toMatch(/prom-operator/);
   });
 
+  it("fails when values carry a Grafana password", () => {
+    expect(() => new KubePrometheusStack({ values: { grafana: { adminPassword: "hunter2" } } })).toThrow(/values\.grafana\.adminPassword: got "\(a password\)"; allowed: no password in config/);
+  });
+
   it("fails when retention or storage are out of range", () => {
     expect(() => new KubePrometheusStack({ retentionDays: 0 })).toThrow(/retentionDays: got 0/);
     expect(() => new KubePrometheusStack({ storageGiB: 5 })).toThrow(/storageGiB: got 5/);

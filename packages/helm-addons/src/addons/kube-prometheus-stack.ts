@@ -1,5 +1,5 @@
 import { ProblemCollector } from "@qod/core";
-import { checkPrometheusRetention, checkPrometheusStorage } from "../config";
+import { checkNoGrafanaPassword, checkPrometheusRetention, checkPrometheusStorage } from "../config";
 import { AddOnContext, HelmAddOn, HelmAddOnOptions } from "../helm-addon";
 import { HelmValues } from "../values";
 import { BACKED_UP_STORAGE_CLASS } from "./storage-classes";
@@ -43,6 +43,7 @@ export class KubePrometheusStack extends HelmAddOn {
     const storageGiB = props.storageGiB ?? 50;
     checkPrometheusRetention(p, "retentionDays", retentionDays);
     checkPrometheusStorage(p, "storageGiB", storageGiB);
+    checkNoGrafanaPassword(p, "values", props.values);
     p.throwIfAny();
     const { retentionDays: _r, storageGiB: _s, ...options } = props;
     super({
