@@ -31,7 +31,8 @@ export const dev: EnvironmentConfig = {
     },
   },
   registry: {
-    repositories: ["qod-api", "ui"],
+    // redis: a mirror of the official image (Docker Hub tags move; ours are immutable).
+    repositories: ["qod-api", "ui", "redis"],
     untaggedImageExpiryDays: 3,
     keepReleaseImages: 10,
     replicateToDr: false,
@@ -62,5 +63,30 @@ export const dev: EnvironmentConfig = {
     externalSecrets: {},
     fluentBit: { logRetentionDays: 30 },
     verticalPodAutoscaler: {},
+  },
+  workloads: {
+    // Release tags (the pipeline pushes each build under its version); never latest.
+    ui: {
+      image: { repository: "ui", tag: "0.1.0" },
+      scaling: { minReplicas: 1, maxReplicas: 4 },
+      resources: { cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
+      routes: [{ host: "www.dev.qod.example.com", path: "/" }],
+    },
+    api: {
+      image: { repository: "qod-api", tag: "0.1.0" },
+      scaling: { minReplicas: 2, maxReplicas: 4 },
+      resources: { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
+      // The public paths only: /metrics, /healthz and /readyz stay inside the cluster.
+      routes: [
+        { host: "api.dev.qod.example.com", path: "/qod" },
+        { host: "api.dev.qod.example.com", path: "/quotes" },
+        { host: "www.dev.qod.example.com", path: "/qod" },
+      ],
+    },
+    redis: {
+      image: { repository: "redis", tag: "7.4.2-bookworm" },
+      resources: { cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
+    },
+    quota: { cpu: "2", memory: "4Gi", pods: 20 },
   },
 };

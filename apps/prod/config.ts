@@ -31,7 +31,8 @@ export const prod: EnvironmentConfig = {
     },
   },
   registry: {
-    repositories: ["qod-api", "ui"],
+    // redis: a mirror of the official image (Docker Hub tags move; ours are immutable).
+    repositories: ["qod-api", "ui", "redis"],
     untaggedImageExpiryDays: 7,
     keepReleaseImages: 30,
     replicateToDr: true,
@@ -70,5 +71,31 @@ export const prod: EnvironmentConfig = {
     externalSecrets: {},
     fluentBit: { logRetentionDays: 365 },
     verticalPodAutoscaler: {},
+  },
+  workloads: {
+    // Release tags (the pipeline pushes each build under its version); never latest.
+    ui: {
+      image: { repository: "ui", tag: "0.1.0" },
+      scaling: { minReplicas: 3, maxReplicas: 20 },
+      resources: { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
+      routes: [{ host: "www.qod.example.com", path: "/" }],
+    },
+    api: {
+      image: { repository: "qod-api", tag: "0.1.0" },
+      scaling: { minReplicas: 3, maxReplicas: 20 },
+      resources: { cpu: "250m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+      // The public paths only: /metrics, /healthz and /readyz stay inside the cluster.
+      routes: [
+        { host: "api.qod.example.com", path: "/qod" },
+        { host: "api.qod.example.com", path: "/quotes" },
+        { host: "www.qod.example.com", path: "/qod" },
+      ],
+    },
+    redis: {
+      image: { repository: "redis", tag: "7.4.2-bookworm" },
+      resources: { cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
+    },
+    quota: { cpu: "10", memory: "12Gi", pods: 60 },
+    // Deletion protection and access logs are on by default in production.
   },
 };

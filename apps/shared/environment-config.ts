@@ -5,6 +5,7 @@ import { checkClusterConfig, ClusterConfig } from "@qod/eks";
 import { AddOnsConfig, checkAddOnsConfig } from "@qod/helm-addons";
 import { checkDatabaseConfig, DatabaseConfig } from "@qod/rds";
 import { checkNetworkConfig, NetworkConfig } from "@qod/vpc";
+import { checkWorkloadsConfig, WorkloadsConfig } from "@qod/workloads";
 
 /**
  * One environment (dev, prod, …): the shared part (`core`) plus one section per package, each
@@ -23,7 +24,17 @@ export interface EnvironmentConfig extends EnvironmentBase, NetworkConfig {
   readonly backup: BackupConfig;
   /** The platform add-ons of the `<env>-platform` stack (`@qod/helm-addons`). */
   readonly addons: AddOnsConfig;
+  /** The services of the `<env>-apps` stack (`@qod/workloads`). */
+  readonly workloads: WorkloadsConfig;
 }
+
+/** The add-ons the apps stack builds on, with what for. */
+export const ADDONS_THE_APPS_NEED = {
+  awsLoadBalancerController: "the ALB of the Ingresses and the pods' readiness gates",
+  externalSecrets: "the api's database URL from the RDS-managed secret",
+  kubePrometheusStack: "the ServiceMonitor CRD and the Prometheus that scrapes the api",
+  metricsServer: "the resource metrics the HPAs scale on",
+} as const;
 
 /**
  * Checks one environment config and returns every problem found (empty when valid): the shared
@@ -50,6 +61,21 @@ export function findConfigProblems(config: EnvironmentConfig, prefix = config?.n
   // Between sections: ExternalDNS writes to the environment's hosted zone, so it needs one.
   if (c.addons?.externalDns !== undefined && c.hostedZone === undefined) {
     p.add(f("addons.externalDns"), c.addons.externalDns, "a hostedZone for the environment ({ id, name } of its public Route 53 zone), or no externalDns");
+  }
+  checkWorkloadsConfig(p, f("workloads"), c.workloads, {
+    ...context,
+    domain: typeof c.domain === "string" ? c.domain : undefined,
+    repositories: Array.isArray(c.registry?.repositories) ? c.registry.repositories : undefined,
+  });
+  // Between sections: the services are public over HTTPS (a certificate needs the hosted zone)
+  // and build on add-ons of the platform stack.
+  if (c.workloads !== undefined && c.hostedZone === undefined) {
+    p.add(f("hostedZone"), c.hostedZone, "the environment's public hosted zone ({ id, name }): the ALB's certificate for the workloads' hosts is validated there");
+  }
+  if (c.workloads !== undefined && c.addons !== undefined && typeof c.addons === "object") {
+    for (const [key, why] of Object.entries(ADDONS_THE_APPS_NEED)) {
+      if (c.addons[key as keyof AddOnsConfig] === undefined) p.add(f(`addons.${key}`), undefined, `installed ({}): the workloads need it for ${why}`);
+    }
   }
   return p.problems;
 }

@@ -1,10 +1,10 @@
-import { DataTerraformRemoteStateS3 } from "cdktf";
+import { DataTerraformRemoteStateS3, Fn } from "cdktf";
 import { Construct } from "constructs";
 import { stateKey, StateBackendConfig } from "@qod/core";
 
 /**
- * The infra stack's outputs a later stack of the same environment reads, by output name. Each
- * name is an output of `<env>-infra` (a test checks the two lists against each other).
+ * The infra stack's outputs a later stack of the same environment may read, by output name. Each
+ * name a stack reads is an output of its `<env>-infra` (a test checks the two against each other).
  */
 export const INFRA_OUTPUTS_READ = [
   "cluster_endpoint",
@@ -15,6 +15,12 @@ export const INFRA_OUTPUTS_READ = [
   "database_secret_arn",
   "database_secret_kms_key_arn",
   "backup_selection_tag_value",
+  "database_endpoint",
+  "database_port",
+  "database_name",
+  "certificate_arn",
+  "repository_urls",
+  "alb_access_logs_bucket",
 ] as const;
 export type InfraOutputName = (typeof INFRA_OUTPUTS_READ)[number];
 
@@ -40,5 +46,10 @@ export class InfraOutputs extends Construct {
   /** One output of the infra stack, as a string. */
   public get(name: InfraOutputName): string {
     return this.state.getString(name);
+  }
+
+  /** The URL of one ECR repository of the environment (the `repository_urls` map output). */
+  public repositoryUrl(repository: string): string {
+    return Fn.lookup(this.state.get("repository_urls" satisfies InfraOutputName), repository);
   }
 }

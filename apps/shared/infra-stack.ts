@@ -4,7 +4,7 @@ import { environmentTags, EnvironmentStack, Naming } from "@qod/core";
 import { ContainerRegistry } from "@qod/ecr";
 import { EksCluster } from "@qod/eks";
 import { PostgresDatabase } from "@qod/rds";
-import { Network, PublicCertificate } from "@qod/vpc";
+import { LoadBalancerLogBucket, Network, PublicCertificate } from "@qod/vpc";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "./environment-config";
@@ -24,10 +24,17 @@ export class InfraStack extends EnvironmentStack {
   public readonly certificate?: PublicCertificate;
   /** Provider of the DR region (alias `dr`), when the environment has one. */
   public readonly drProvider?: AwsProvider;
+  /** The bucket the ALB writes access logs to, when the workloads turn them on (production's default). */
+  public readonly loadBalancerLogs?: LoadBalancerLogBucket;
 
   /** The cluster's name, `<project>-<env>-eks`: later stacks derive it the same way. */
   static clusterName(config: EnvironmentConfig): string {
     return new Naming(config.project, config.name).name("eks");
+  }
+
+  /** Whether the environment's ALB writes access logs (and so the infra stack has a bucket for them). */
+  static hasLoadBalancerLogs(config: EnvironmentConfig): boolean {
+    return config.workloads.loadBalancer?.accessLogs ?? config.production;
   }
 
   constructor(scope: Construct, config: EnvironmentConfig) {
@@ -111,6 +118,15 @@ export class InfraStack extends EnvironmentStack {
       });
     }
 
+    if (InfraStack.hasLoadBalancerLogs(config)) {
+      this.loadBalancerLogs = new LoadBalancerLogBucket(this, "LoadBalancerLogs", {
+        naming: this.naming,
+        accountId: config.accountId,
+        retentionDays: config.production ? 365 : 30,
+        forceDestroy: !config.production,
+      });
+    }
+
     // What the platform and apps stacks read; each with a description for `terraform output`.
     const outputs: Record<string, [unknown, string]> = {
       vpc_id: [this.network.vpcId, "ID of the environment's VPC"],
@@ -143,6 +159,9 @@ export class InfraStack extends EnvironmentStack {
     };
     if (this.certificate) {
       outputs.certificate_arn = [this.certificate.certificateArn, `Issued ACM certificate for ${config.domain} and *.${config.domain}`];
+    }
+    if (this.loadBalancerLogs) {
+      outputs.alb_access_logs_bucket = [this.loadBalancerLogs.bucketName, "S3 bucket the ALB writes access logs to"];
     }
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, name, { value, description });

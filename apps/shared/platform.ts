@@ -3,6 +3,7 @@ import { App } from "cdktf";
 import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
 import { EnvironmentConfig, validateEnvironmentConfigs } from "./environment-config";
 import { InfraStack } from "./infra-stack";
+import { AppsStack } from "./apps-stack";
 import { PlatformStack } from "./platform-stack";
 
 export interface PlatformDefinition {
@@ -14,6 +15,7 @@ export interface PlatformDefinition {
 export interface EnvironmentStacks {
   readonly infra: InfraStack;
   readonly platform: PlatformStack;
+  readonly apps: AppsStack;
 }
 
 /** Validates every config at once; throws one {@link ValidationError} listing all problems. */
@@ -34,7 +36,11 @@ export function composeEnvironment(app: App, config: EnvironmentConfig): Environ
   const platform = new PlatformStack(app, config);
   // Apply order for `cdktf deploy '*'`: the platform stack reads the infra stack's state.
   platform.addDependency(infra);
-  return { infra, platform };
+  // The apps need the platform's CRDs and controllers; destroyed first, the load balancer
+  // controller still runs to delete the ALB.
+  const apps = new AppsStack(app, config);
+  apps.addDependency(platform);
+  return { infra, platform, apps };
 }
 
 /** Every stack: `bootstrap`, then each environment's. Validates first; builds nothing on error. */

@@ -252,4 +252,28 @@ describe("the environment's DNS and add-ons", () => {
     const config = devConfig({ addons: { ...devConfig().addons, metricsServer: { version: "latest" } } });
     expect(problemFields(config)).toEqual(["dev.addons.metricsServer.version"]);
   });
+
+  it("validates the workloads section through its package's rules, with the environment's domain and registry", () => {
+    const base = devConfig();
+    const ui = { ...base.workloads.ui, routes: [{ host: "www.elsewhere.example.org", path: "/" }] };
+    const api = { ...base.workloads.api, image: { repository: "worker", tag: "1.0.0" } };
+    expect(findConfigProblems(devConfig({ workloads: { ...base.workloads, ui, api } })).map((p) => `${p.field}: ${p.allowed}`)).toEqual([
+      expect.stringMatching(/^dev\.workloads\.ui\.routes\[0\]\.host: a name under the environment's domain \(dev\.qod\.example\.com\)/),
+      expect.stringMatching(/^dev\.workloads\.api\.image\.repository: one of the environment's ECR repositories \(registry\.repositories: qod-api, ui, redis\)/),
+    ]);
+  });
+
+  it("fails when the workloads lack the hosted zone their certificate needs", () => {
+    const { externalDns: _dns, ...addons } = devConfig().addons;
+    expect(problemFields(devConfig({ hostedZone: undefined, addons }))).toEqual(["dev.hostedZone"]);
+  });
+
+  it.each(["awsLoadBalancerController", "externalSecrets", "kubePrometheusStack", "metricsServer"])("fails when the workloads lack the %s add-on", (key) => {
+    const addons: Record<string, unknown> = { ...devConfig().addons };
+    delete addons[key];
+    if (key === "metricsServer") delete addons.verticalPodAutoscaler; // which needs it
+    expect(findConfigProblems(devConfig({ addons: addons as never })).map((p) => `${p.field}: ${p.allowed}`)).toEqual([
+      expect.stringMatching(new RegExp(`^dev\\.addons\\.${key}: installed \\(\\{\\}\\): the workloads need it for `)),
+    ]);
+  });
 });

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { freshDir, onlyResource, resources, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
 import { PlatformDefinition } from "../shared/platform";
+import { InfraStack } from "../shared/infra-stack";
 import { synthPlatform } from "../shared/synth";
 import { expectedStackNames, synthesizedPlatform } from "./synthesized";
 
@@ -24,7 +25,7 @@ beforeAll(() => {
 });
 
 describe("the platform synth", () => {
-  it("writes bootstrap and every environment's infra and platform stacks", () => {
+  it("writes bootstrap and every environment's infra, platform and apps stacks", () => {
     expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(expectedStackNames());
   });
 
@@ -56,6 +57,7 @@ describe("dev-infra", () => {
 });
 
 describe.each(["dev", "prod"])("%s-infra basics", (env) => {
+  const config = platform.environments.find((e) => e.name === env)!;
   it("has flow logs, a locked-down default security group and the encrypted, locked S3 backend", () => {
     const json = stack(`${env}-infra`);
     expect(onlyResource(json, "aws_flow_log").traffic_type).toBe("ALL");
@@ -95,7 +97,9 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
       "repository_urls",
       "vpc_cidr",
       "vpc_id",
-    ]);
+      // Only where the ALB writes access logs (production's default).
+      ...(InfraStack.hasLoadBalancerLogs(config) ? ["alb_access_logs_bucket"] : []),
+    ].sort());
   });
 
   it("describes every output", () => {
@@ -127,7 +131,9 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
     const json = stack(`${env}-infra`);
     expect(Object.keys(json.resource!.aws_db_instance)).toEqual(["Database_B269D8BB"]);
     expect(Object.keys(json.resource!.aws_backup_vault)).toContain("Backup_Vault_D1FD0DC4");
-    expect(Object.keys(json.resource!.aws_ecr_repository).sort()).toEqual(["Registry_qod-api_A10C23D9", "Registry_ui_D96FA7A3"]);
+    const repositories = Object.keys(json.resource!.aws_ecr_repository);
+    expect(repositories).toEqual(expect.arrayContaining(["Registry_qod-api_A10C23D9", "Registry_ui_D96FA7A3"]));
+    expect(repositories.map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(config.registry.repositories.map((r) => `Registry_${r}`).sort());
   });
 
   it("lets the database admit only the cluster security group, from the database subnets", () => {
@@ -144,7 +150,7 @@ describe.each(["dev", "prod"])("%s-infra basics", (env) => {
   it("lets the nodes pull from every repository", () => {
     const json = stack(`${env}-infra`);
     const pulls = resources(json, "aws_iam_role_policy").filter((p) => p.name?.startsWith("pull-"));
-    expect(pulls.map((p) => p.name).sort()).toEqual(["pull-qod-api", "pull-ui"]);
+    expect(pulls.map((p) => p.name).sort()).toEqual(config.registry.repositories.map((r) => `pull-${r}`).sort());
     for (const pull of pulls) expect(pull.role).toMatch(/aws_iam_role\.Cluster_NodeRole/);
   });
 });
@@ -365,8 +371,11 @@ describe("invariants over every synthesized stack", () => {
       const buckets = Object.keys(json.resource!.aws_s3_bucket ?? {});
       const sse = resources(json, "aws_s3_bucket_server_side_encryption_configuration");
       const pab = resources(json, "aws_s3_bucket_public_access_block");
-      // S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.
-      const logTargets = resources(json, "aws_s3_bucket_logging").map((l) => l.target_bucket);
+      // S3 server access logs and ALB access logs can only be delivered to a bucket with SSE-S3.
+      const logTargets = [
+        ...resources(json, "aws_s3_bucket_logging").map((l) => l.target_bucket),
+        ...(json.output?.alb_access_logs_bucket ? [String(json.output.alb_access_logs_bucket.value).replace(/\.bucket\}$/, ".id}")] : []),
+      ];
       for (const bucket of buckets) {
         const ref = `aws_s3_bucket.${bucket}.`;
         const expected = logTargets.includes(`\${${ref}id}`) ? "AES256" : "aws:kms";

@@ -34,7 +34,7 @@ const named = (byName: Record<string, any>, fragment: string): string => {
 };
 
 describe("every synthesized stack", () => {
-  it("is checked (bootstrap and each environment's infra and platform)", () => {
+  it("is checked (bootstrap and each environment's infra, platform and apps)", () => {
     expect([...stacks.keys()]).toEqual(expectedStackNames());
   });
 

@@ -12,12 +12,12 @@ export interface SynthesizedStack {
 }
 
 /**
- * The stacks the platform definition yields, by name: `bootstrap`, then `<env>-infra` and
- * `<env>-platform` for every environment. Tests derive their stack lists from this, so adding
+ * The stacks the platform definition yields, by name: `bootstrap`, then `<env>-infra`,
+ * `<env>-platform` and `<env>-apps` for every environment. Tests derive their stack lists from this, so adding
  * an environment adds its stacks to every test.
  */
 export function expectedStackNames(definition: PlatformDefinition = platform): string[] {
-  return ["bootstrap", ...definition.environments.flatMap((e) => [`${e.name}-infra`, `${e.name}-platform`])].sort();
+  return ["bootstrap", ...definition.environments.flatMap((e) => [`${e.name}-infra`, `${e.name}-platform`, `${e.name}-apps`])].sort();
 }
 
 /** The environments' names, in definition order. */

@@ -9,3 +9,4 @@ export * from "./backend";
 export * from "./stack";
 export * from "./encrypted-log-group";
 export * from "./iam";
+export * from "./hardened-bucket";

@@ -1,26 +1,10 @@
-import {
-  DataAwsIamPolicyDocument,
-  DataAwsIamPolicyDocumentStatement,
-} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import {
-  S3BucketLifecycleConfiguration,
-  S3BucketLifecycleConfigurationRule,
-} from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLifecycleConfigurationRule } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
-import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import {
-  S3BucketServerSideEncryptionConfigurationA,
-  S3BucketServerSideEncryptionConfigurationRuleA,
-} from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { ProblemCollector } from "@qod/core";
+import { hardenBucket, ProblemCollector } from "@qod/core";
 import { Construct } from "constructs";
 import { checkStateBucketConfig, StateBucketConfig } from "./config";
 
@@ -33,59 +17,6 @@ export interface StateBucketProps extends StateBucketConfig {
 
 /** Object key prefix of the state bucket's server access logs in the log bucket. */
 export const STATE_ACCESS_LOG_PREFIX = "state-bucket/";
-
-interface HardenedBucketProps {
-  readonly encryption: S3BucketServerSideEncryptionConfigurationRuleA;
-  readonly lifecycleRules: S3BucketLifecycleConfigurationRule[];
-  /** Allow statements added to the TLS-only bucket policy. */
-  readonly extraStatements?: DataAwsIamPolicyDocumentStatement[];
-}
-
-/**
- * What every bucket of this stack gets, with ids `<bucketId><Part>`: versioning, default
- * encryption, all public access blocked, ACLs disabled, a lifecycle, a policy that denies
- * plain HTTP and TLS older than 1.2, and object events sent to EventBridge (so an alarm on a
- * deleted state object or log needs no change here).
- */
-function hardenBucket(scope: Construct, bucketId: string, bucket: S3Bucket, props: HardenedBucketProps): void {
-  new S3BucketVersioningA(scope, `${bucketId}Versioning`, {
-    bucket: bucket.id,
-    versioningConfiguration: { status: "Enabled" },
-  });
-  new S3BucketServerSideEncryptionConfigurationA(scope, `${bucketId}Encryption`, {
-    bucket: bucket.id,
-    rule: [props.encryption],
-  });
-  new S3BucketPublicAccessBlock(scope, `${bucketId}PublicAccessBlock`, {
-    bucket: bucket.id,
-    blockPublicAcls: true,
-    blockPublicPolicy: true,
-    ignorePublicAcls: true,
-    restrictPublicBuckets: true,
-  });
-  new S3BucketOwnershipControls(scope, `${bucketId}Ownership`, {
-    bucket: bucket.id,
-    rule: { objectOwnership: "BucketOwnerEnforced" },
-  });
-  new S3BucketLifecycleConfiguration(scope, `${bucketId}Lifecycle`, { bucket: bucket.id, rule: props.lifecycleRules });
-  const denyEveryone = (sid: string, test: string, variable: string, value: string): DataAwsIamPolicyDocumentStatement => ({
-    sid,
-    effect: "Deny",
-    principals: [{ type: "*", identifiers: ["*"] }],
-    actions: ["s3:*"],
-    resources: [bucket.arn, `${bucket.arn}/*`],
-    condition: [{ test, variable, values: [value] }],
-  });
-  const policy = new DataAwsIamPolicyDocument(scope, `${bucketId}PolicyDocument`, {
-    statement: [
-      denyEveryone("DenyInsecureTransport", "Bool", "aws:SecureTransport", "false"),
-      denyEveryone("DenyOutdatedTls", "NumericLessThan", "s3:TlsVersion", "1.2"),
-      ...(props.extraStatements ?? []),
-    ],
-  });
-  new S3BucketPolicy(scope, `${bucketId}Policy`, { bucket: bucket.id, policy: policy.json });
-  new S3BucketNotification(scope, `${bucketId}Events`, { bucket: bucket.id, eventbridge: true });
-}
 
 const ABORT_INCOMPLETE_UPLOADS: S3BucketLifecycleConfigurationRule = {
   id: "abort-incomplete-multipart-uploads",

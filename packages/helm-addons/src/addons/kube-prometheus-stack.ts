@@ -23,6 +23,12 @@ export interface KubePrometheusStackProps extends HelmAddOnOptions {
 /** The namespace of the monitoring stack. */
 export const MONITORING_NAMESPACE = "monitoring";
 
+/** Where Prometheus answers inside the cluster: the chart's `<release>-prometheus` Service. */
+export const PROMETHEUS_URL = `http://${SPEC.name}-prometheus.${SPEC.namespace}.svc:9090`;
+
+/** Labels the Prometheus operator puts on Prometheus' pods: NetworkPolicies admit its scrapes by them. */
+export const PROMETHEUS_POD_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/name": "prometheus" };
+
 /**
  * kube-prometheus-stack: the Prometheus operator, Prometheus (persistent gp3 volume tagged for
  * AWS Backup, bounded retention), Alertmanager, Grafana and the node/kube-state exporters.
