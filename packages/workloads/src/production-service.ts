@@ -1,4 +1,5 @@
-import { DeploymentV1, DeploymentV1SpecTemplateSpec } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { DeploymentV1, DeploymentV1SpecTemplateSpec, DeploymentV1SpecTemplateSpecContainer } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { JobV1SpecTemplateSpec } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
 import { NetworkPolicyV1, NetworkPolicyV1SpecEgress, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
@@ -337,7 +338,7 @@ export class ProductionService extends Construct {
 
 /** The pod of a service: one container, locked down, spread over zones, stopping gracefully. */
 function podSpec(p: ProductionServiceProps, selector: Record<string, string>): DeploymentV1SpecTemplateSpec {
-const shutdown = p.shutdown ?? DEFAULT_SHUTDOWN;
+  const shutdown = p.shutdown ?? DEFAULT_SHUTDOWN;
   const uid = String(p.runAsUser);
   const gid = String(p.runAsGroup ?? p.runAsUser);
   const writable = p.writablePaths ?? ["/tmp"];
@@ -350,6 +351,39 @@ const shutdown = p.shutdown ?? DEFAULT_SHUTDOWN;
     ...("tcp" in probe ? { tcpSocket: [{ port: String(p.port) }] } : {}),
     ...("exec" in probe ? { exec: { command: [...probe.exec] } } : {}),
   });
+  const mainContainer: DeploymentV1SpecTemplateSpecContainer = {
+    name: p.name,
+    image: p.image,
+    // Tags in the environment's registry are immutable: a present image is the right one.
+    imagePullPolicy: "IfNotPresent",
+    command: p.command ? [...p.command] : undefined,
+    args: p.args ? [...p.args] : undefined,
+    port: [{ name: PORT_NAME, containerPort: p.port, protocol: "TCP" }],
+    env: [
+      ...Object.entries(p.env ?? {}).map(([name, value]) => ({ name, value })),
+      ...Object.entries(p.secretEnv ?? {}).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } })),
+    ],
+    resources: {
+      requests: { cpu: p.resources.cpu, memory: p.resources.memory },
+      limits: { cpu: p.resources.cpuLimit, memory: p.resources.memoryLimit },
+    },
+    startupProbe: probe(p.probes.startup, { period: 2, failures: 30 }),
+    readinessProbe: probe(p.probes.readiness, { period: 5, failures: 2 }),
+    livenessProbe: probe(p.probes.liveness, { period: 10, failures: 3 }),
+    // The load balancer deregisters the pod while it sleeps; SIGTERM comes after.
+    lifecycle: { preStop: [{ exec: { command: ["sleep", String(shutdown.preStopSeconds)] } }] },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: gid,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    volumeMount: writable.map((mountPath, i) => ({ name: volumeName(i), mountPath })),
+  };
   return {
     automountServiceAccountToken: p.serviceAccountToken ?? false,
     enableServiceLinks: false,
@@ -365,41 +399,7 @@ const shutdown = p.shutdown ?? DEFAULT_SHUTDOWN;
       { maxSkew: 1, topologyKey: ZONE_KEY, whenUnsatisfiable: p.zoneSpread === "required" ? "DoNotSchedule" : "ScheduleAnyway", labelSelector: [{ matchLabels: selector }] },
       { maxSkew: 1, topologyKey: HOST_KEY, whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: selector }] },
     ],
-    container: [
-      {
-        name: p.name,
-        image: p.image,
-        // Tags in the environment's registry are immutable: a present image is the right one.
-        imagePullPolicy: "IfNotPresent",
-        command: p.command ? [...p.command] : undefined,
-        args: p.args ? [...p.args] : undefined,
-        port: [{ name: PORT_NAME, containerPort: p.port, protocol: "TCP" }],
-        env: [
-          ...Object.entries(p.env ?? {}).map(([name, value]) => ({ name, value })),
-          ...Object.entries(p.secretEnv ?? {}).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } })),
-        ],
-        resources: {
-          requests: { cpu: p.resources.cpu, memory: p.resources.memory },
-          limits: { cpu: p.resources.cpuLimit, memory: p.resources.memoryLimit },
-        },
-        startupProbe: probe(p.probes.startup, { period: 2, failures: 30 }),
-        readinessProbe: probe(p.probes.readiness, { period: 5, failures: 2 }),
-        livenessProbe: probe(p.probes.liveness, { period: 10, failures: 3 }),
-        // The load balancer deregisters the pod while it sleeps; SIGTERM comes after.
-        lifecycle: { preStop: [{ exec: { command: ["sleep", String(shutdown.preStopSeconds)] } }] },
-        securityContext: {
-          runAsNonRoot: true,
-          runAsUser: uid,
-          runAsGroup: gid,
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ["ALL"] },
-          seccompProfile: { type: "RuntimeDefault" },
-        },
-        volumeMount: writable.map((mountPath, i) => ({ name: volumeName(i), mountPath })),
-      },
-    ],
+    container: [mainContainer],
     volume: writable.map((_, i) => ({ name: volumeName(i), emptyDir: { sizeLimit: "64Mi" } })),
   };
 }
@@ -409,15 +409,9 @@ const shutdown = p.shutdown ?? DEFAULT_SHUTDOWN;
  * locked-down context, resources, secrets): the api's migrations. No probes, no preStop, never
  * restarted in place.
  */
-export function jobPodSpec(props: ProductionServiceProps, command: readonly string[]): DeploymentV1SpecTemplateSpec {
-  const spec = podSpec(props, { [NAME_LABEL]: `${props.name}-job` });
-  const [container] = spec.container as unknown as Record<string, unknown>[];
-  const { lifecycle: _l, startupProbe: _s, readinessProbe: _r, livenessProbe: _v, port: _p, ...rest } = container;
-  return {
-    ...spec,
-    restartPolicy: "Never",
-    topologySpreadConstraint: undefined,
-    terminationGracePeriodSeconds: 30,
-    container: [{ ...(rest as { name: string }), command: [...command], args: undefined }],
-  };
+export function jobPodSpec(props: ProductionServiceProps, command: readonly string[]): JobV1SpecTemplateSpec {
+  const { container, topologySpreadConstraint: _t, ...spec } = podSpec(props, {});
+  const [main] = container as DeploymentV1SpecTemplateSpecContainer[];
+  const { lifecycle: _l, startupProbe: _s, readinessProbe: _r, livenessProbe: _v, port: _p, ...rest } = main;
+  return { ...spec, restartPolicy: "Never", terminationGracePeriodSeconds: 30, container: [{ ...rest, command: [...command], args: undefined }] };
 }

@@ -1,4 +1,4 @@
-import { JobV1, JobV1SpecTemplateSpec } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS, PROMETHEUS_URL } from "@qod/helm-addons";
 import { createHash } from "node:crypto";
@@ -192,7 +192,7 @@ export class QodServices extends Construct {
       spec: {
         backoffLimit: 3,
         activeDeadlineSeconds: 600,
-        template: { metadata: { labels: migrationLabels }, spec: jobSpec as unknown as JobV1SpecTemplateSpec },
+        template: { metadata: { labels: migrationLabels }, spec: jobSpec },
       },
       // Apply waits for the migration to succeed; the api's rollout starts only then.
       waitForCompletion: true,
