@@ -87,7 +87,7 @@ export function byName(json: TfJson, type: string): Record<string, any> {
 
 /** The manifests of a `raw` chart release, parsed. */
 export function manifestsOf(json: TfJson, releaseName: string): any[] {
-  const release = Object.values(json.resource?.helm_release ?? {}).find((r: any) => r.name === releaseName) as any;
+  const release: { values: string[] } | undefined = Object.values(json.resource?.helm_release ?? {}).find((r) => r.name === releaseName);
   if (!release) throw new Error(`no helm_release ${releaseName}`);
   return parse(release.values[0]).resources;
 }
