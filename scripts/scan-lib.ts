@@ -28,13 +28,28 @@ export const SCANNER_VERSIONS = {
   },
 } as const satisfies Record<string, PinnedVersion>;
 
+/**
+ * Which environments an entry applies to, by what they are rather than by name: `production` or
+ * `non-production` (the environment config's `production` flag), or `all`. An entry with a scope
+ * lists resources as `<kind>/<type>.<name>` (kind: infra, platform or apps) and covers that
+ * stack of every matching environment, so adding an environment needs no change here.
+ */
+export const ENVIRONMENT_SCOPES = ["all", "production", "non-production"] as const;
+export type EnvironmentScope = (typeof ENVIRONMENT_SCOPES)[number];
+export const STACK_KINDS = ["infra", "platform", "apps"] as const;
+
 /** One entry of `security/checkov-skips.json`. */
 export interface CheckovSkip {
   /** Checkov check id, `CKV_AWS_144` or `CKV2_AWS_62`. */
   readonly id: string;
   /** The check's title, as checkov prints it (for the reader). */
   readonly check: string;
-  /** `<stack>/<type>.<name>` (or `modules/<dir>/<type>.<name>`) of every resource it applies to. */
+  /** Absent: `resources` name stacks. Set: they name a stack kind of every environment in scope. */
+  readonly environments?: EnvironmentScope;
+  /**
+   * Every resource it applies to: `<stack>/<type>.<name>` (or `modules/<dir>/<type>.<name>`), or
+   * with `environments`, `<kind>/<type>.<name>`.
+   */
   readonly resources: readonly string[];
   /** Why this check does not apply or is accepted, and what would change that. */
   readonly reason: string;
@@ -44,9 +59,45 @@ export interface SkipFile {
   readonly skips: readonly CheckovSkip[];
 }
 
+/** What the skip list needs to know of an environment. */
+export interface ScannedEnvironment {
+  readonly name: string;
+  readonly production: boolean;
+}
+
 const CHECK_ID = /^CKV2?_[A-Z0-9]+_\d+$/;
 const RESOURCE = /^(?:modules\/)?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\/[a-z0-9_]+\.[A-Za-z0-9_-]+$/;
+const SCOPED_RESOURCE = new RegExp(`^(?:${STACK_KINDS.join("|")})/[a-z0-9_]+\\.[A-Za-z0-9_-]+$`);
 const MIN_REASON_CHARS = 40;
+
+/** True when an environment is in an entry's scope. */
+export function inScope(scope: EnvironmentScope, environment: ScannedEnvironment): boolean {
+  return scope === "all" || environment.production === (scope === "production");
+}
+
+/** One (check, resource) pair the skip list accepts, and the listed entry it comes from. */
+export interface AcceptedAddress {
+  readonly skip: CheckovSkip;
+  /** `<stack>/<type>.<name>`, for a scoped entry in one environment of its scope. */
+  readonly address: string;
+  /** What the file lists: the address itself, or `<scope> <kind>/<type>.<name>` for a scoped entry. */
+  readonly listed: string;
+}
+
+/**
+ * Every address the skip list accepts, with each scoped entry expanded to the stacks of the
+ * environments in its scope: `infra/<type>.<name>` under `non-production` becomes
+ * `<env>-infra/<type>.<name>` for every environment with `production: false`.
+ */
+export function acceptedAddresses(file: SkipFile, environments: readonly ScannedEnvironment[]): AcceptedAddress[] {
+  return file.skips.flatMap((skip) =>
+    skip.resources.flatMap((resource) => {
+      const scope = skip.environments;
+      if (scope === undefined) return [{ skip, address: resource, listed: resource }];
+      return environments.filter((e) => inScope(scope, e)).map((e) => ({ skip, address: `${e.name}-${resource}`, listed: `${scope} ${resource}` }));
+    }),
+  );
+}
 
 /** Every problem in a parsed skip file (empty when it is valid). */
 export function findSkipFileProblems(value: unknown): string[] {
@@ -57,12 +108,18 @@ export function findSkipFileProblems(value: unknown): string[] {
   skips.forEach((raw: unknown, i) => {
     const entry = (raw ?? {}) as Partial<Record<keyof CheckovSkip, unknown>>;
     const where = `skips[${i}]${typeof entry.id === "string" ? ` (${entry.id})` : ""}`;
+    const scope = entry.environments;
+    const scoped = scope !== undefined;
+    if (scoped && !ENVIRONMENT_SCOPES.includes(scope as EnvironmentScope)) {
+      problems.push(`${where}.environments: got ${JSON.stringify(scope)}; allowed: ${ENVIRONMENT_SCOPES.map((s) => JSON.stringify(s)).join(", ")}, or no field for resources named by stack`);
+    }
+    const key = `${String(entry.id)} ${String(scope ?? "stacks")}`;
     if (typeof entry.id !== "string" || !CHECK_ID.test(entry.id)) {
       problems.push(`${where}.id: got ${JSON.stringify(entry.id)}; allowed: a checkov id such as CKV_AWS_144`);
-    } else if (seen.has(entry.id)) {
-      problems.push(`${where}.id: listed twice; put every resource of one check in one entry`);
+    } else if (seen.has(key)) {
+      problems.push(`${where}.id: listed twice for the same environments; put every resource of one check and scope in one entry`);
     } else {
-      seen.add(entry.id);
+      seen.add(key);
     }
     if (typeof entry.check !== "string" || entry.check.trim().length === 0) {
       problems.push(`${where}.check: the check's title is required`);
@@ -75,8 +132,9 @@ export function findSkipFileProblems(value: unknown): string[] {
       problems.push(`${where}.resources: list every resource the skip applies to (no global skips)`);
     } else {
       for (const r of resources) {
-        if (typeof r !== "string" || !RESOURCE.test(r) || r.includes("*")) {
-          problems.push(`${where}.resources: got ${JSON.stringify(r)}; allowed: <stack>/<type>.<name>, no wildcards`);
+        if (typeof r !== "string" || !(scoped ? SCOPED_RESOURCE : RESOURCE).test(r) || r.includes("*")) {
+          const allowed = scoped ? `<kind>/<type>.<name> with kind ${STACK_KINDS.join(", ")} (the environments field picks the stacks)` : "<stack>/<type>.<name>";
+          problems.push(`${where}.resources: got ${JSON.stringify(r)}; allowed: ${allowed}, no wildcards`);
         }
       }
     }
@@ -181,7 +239,7 @@ export interface Verdict {
   readonly ok: boolean;
 }
 
-/** Judges checkov's results against the skip file. */
+/** Judges checkov's results against the skip file, scoped entries expanded over `environments`. */
 export function judgeCheckov(
   results: {
     passed: readonly CheckResult[];
@@ -190,23 +248,25 @@ export function judgeCheckov(
     parsingErrors: readonly string[];
   },
   skips: SkipFile,
+  environments: readonly ScannedEnvironment[] = [],
 ): Verdict {
-  const listed = new Map<string, CheckovSkip>();
-  for (const skip of skips.skips) for (const r of skip.resources) listed.set(`${skip.id} ${r}`, skip);
+  const byAddress = new Map(acceptedAddresses(skips, environments).map((a) => [`${a.skip.id} ${a.address}`, a]));
+  // Stale is judged per listed line: a scoped entry is stale when it accepted nothing in any
+  // environment of its scope (an environment that passes the check anyway is stricter, not stale).
+  const listed = new Set(skips.skips.flatMap((skip) => skip.resources.map((r) => `${skip.id} ${skip.environments ? `${skip.environments} ` : ""}${r}`)));
   const used = new Set<string>();
   const failed: CheckResult[] = [];
   const accepted: Accepted[] = [];
   for (const result of results.failed) {
-    const key = `${result.id} ${addressOf(result)}`;
-    const skip = listed.get(key);
-    if (skip) {
-      used.add(key);
-      accepted.push({ ...result, reason: skip.reason });
+    const match = byAddress.get(`${result.id} ${addressOf(result)}`);
+    if (match) {
+      used.add(`${match.skip.id} ${match.listed}`);
+      accepted.push({ ...result, reason: match.skip.reason });
     } else {
       failed.push(result);
     }
   }
-  const stale = [...listed.keys()].filter((k) => !used.has(k));
+  const stale = [...listed].filter((k) => !used.has(k));
   const ok =
     failed.length === 0 &&
     stale.length === 0 &&

@@ -5,7 +5,9 @@
  *      environment (.out/venv), tflint and its AWS ruleset from the Go module proxy into a cache
  *      folder (~/.cache/qod-scanners, or $QOD_SCANNER_CACHE);
  *   2. checkov over cdktf.out/stacks/* (terraform_json) and over modules/ when it holds HCL;
- *      failed checks are judged against security/checkov-skips.json;
+ *      failed checks are judged against security/checkov-skips.json, whose entries scoped to
+ *      production or non-production environments cover the stacks of every environment in
+ *      `apps/platform.ts` of that kind;
  *   3. tflint with the terraform (recommended preset) and AWS rulesets over each stack.
  *
  * Reports go to .out/security/ (summary.txt, checkov-junit.xml, tflint-junit.xml and the raw
@@ -16,6 +18,8 @@ import { spawnSync, SpawnSyncOptions } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
+// Which environments are production decides which entries of the skip list cover their stacks.
+import { platform } from "../apps/platform";
 import {
   addressOf,
   CheckovReport,
@@ -193,6 +197,7 @@ function scanWithCheckov(checkov: string, stacks: string[]): boolean {
       parsingErrors: [...stackRun.parsingErrors, ...moduleRun.parsingErrors],
     },
     skips,
+    platform.environments,
   );
   writeFileSync(join(OUT, "checkov-junit.xml"), checkovJunit(verdict));
 

@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { platform } from "../apps/platform";
-import { synthPlatform } from "../apps/shared/synth";
+import { resourceAt, synthesizedPlatform } from "../apps/test/synthesized";
 import {
+  acceptedAddresses,
   CheckResult,
   checkovJunit,
   findSkipFileProblems,
@@ -15,7 +16,6 @@ import {
   tflintJunit,
   toCheckResult,
 } from "../scripts/scan-lib";
-import { freshDir } from "./helpers";
 
 const REPO = resolve(__dirname, "..");
 const skipFileText = () => readFileSync(join(REPO, "security/checkov-skips.json"), "utf8");
@@ -39,6 +39,7 @@ const skips: SkipFile = {
 };
 const passed = [result("CKV_AWS_21", "bootstrap", "aws_s3_bucket.StateBucket")];
 
+
 describe("the skip file", () => {
   it("is valid, with a reason and resources for every entry", () => {
     const file = parseSkipFile(skipFileText());
@@ -46,20 +47,11 @@ describe("the skip file", () => {
     for (const skip of file.skips) expect(skip.resources.length).toBeGreaterThan(0);
   });
 
-  it("names only resources that exist in the synthesized stacks", () => {
-    const outdir = join(freshDir(), "cdktf.out");
-    expect(synthPlatform(platform, outdir).ok).toBe(true);
-    for (const skip of parseSkipFile(skipFileText()).skips) {
-      for (const address of skip.resources) {
-        const [stack, typed] = address.split("/");
-        const [type, name] = typed.split(".");
-        const json = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-        // checkov names a data source `data.<name>`, without its type.
-        const data = (json.data ?? {}) as Record<string, Record<string, unknown>>;
-        const found = type === "data" ? Object.values(data).find((byName) => name in byName)?.[name] : json.resource?.[type]?.[name];
-        expect(found, `${skip.id} ${address}`).toBeDefined();
-      }
-    }
+  it("names only resources that exist in the synthesized stacks, each scoped entry in every environment of its scope", () => {
+    const synthesized = synthesizedPlatform(platform);
+    const addresses = acceptedAddresses(parseSkipFile(skipFileText()), platform.environments);
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const { skip, address } of addresses) expect(resourceAt(synthesized, address), `${skip.id} ${address}`).toBeDefined();
   });
 
   it.each<[string, unknown, string]>([
@@ -71,6 +63,9 @@ describe("the skip file", () => {
     ["a resource is a wildcard", { skips: [{ ...skips.skips[0], resources: ["bootstrap/aws_s3_bucket.*"] }] }, "no wildcards"],
     ["a resource has no stack", { skips: [{ ...skips.skips[0], resources: ["aws_s3_bucket.StateBucket"] }] }, "<stack>/<type>.<name>"],
     ["an id is listed twice", { skips: [skips.skips[0], skips.skips[0]] }, "listed twice"],
+    ["a scope that is not one", { skips: [{ ...scoped, environments: "dev" }] }, 'environments: got "dev"; allowed: "all", "production", "non-production"'],
+    ["a scoped resource named by stack", { skips: [{ ...scoped, resources: ["dev-infra/aws_db_instance.Database"] }] }, "<kind>/<type>.<name> with kind infra, platform, apps"],
+    ["an unscoped resource named by kind only", { skips: [{ ...scoped, environments: undefined, resources: ["aws_db_instance.Database"] }] }, "<stack>/<type>.<name>"],
   ])("fails when %s", (_, value, message) => {
     expect(findSkipFileProblems(value).join("\n")).toContain(message);
     expect(() => parseSkipFile(JSON.stringify(value))).toThrow(message);
@@ -78,6 +73,48 @@ describe("the skip file", () => {
 
   it("fails when the file is not JSON", () => {
     expect(() => parseSkipFile("{ skips: [")).toThrow("not valid JSON");
+  });
+});
+
+const scoped = {
+  id: "CKV_AWS_157",
+  check: "multi-az",
+  environments: "non-production",
+  resources: ["infra/aws_db_instance.Database"],
+  reason: "a reason long enough to pass the minimum length of the rule",
+} as const;
+const environments = [
+  { name: "dev", production: false },
+  { name: "prod", production: true },
+  { name: "staging", production: false },
+];
+
+describe("skip entries scoped by the production flag", () => {
+  it("cover the stack of their kind in every environment in scope, and no other", () => {
+    const scopedFile: SkipFile = { skips: [scoped, { ...scoped, id: "CKV_AWS_18", environments: "all" }, { ...scoped, id: "CKV_AWS_19", environments: "production" }] };
+    expect(acceptedAddresses(scopedFile, environments).map((a) => `${a.skip.id} ${a.address}`)).toEqual([
+      "CKV_AWS_157 dev-infra/aws_db_instance.Database",
+      "CKV_AWS_157 staging-infra/aws_db_instance.Database",
+      "CKV_AWS_18 dev-infra/aws_db_instance.Database",
+      "CKV_AWS_18 prod-infra/aws_db_instance.Database",
+      "CKV_AWS_18 staging-infra/aws_db_instance.Database",
+      "CKV_AWS_19 prod-infra/aws_db_instance.Database",
+    ]);
+  });
+
+  it("accept the failure in a new environment of their scope, and not in production", () => {
+    const failed = environments.map((e) => result("CKV_AWS_157", `${e.name}-infra`, "aws_db_instance.Database"));
+    const verdict = judgeCheckov({ passed, failed, skipped: [], parsingErrors: [] }, { skips: [scoped] }, environments);
+    expect(verdict.accepted.map((a) => a.location)).toEqual(["dev-infra", "staging-infra"]);
+    expect(verdict.failed.map((f) => f.location)).toEqual(["prod-infra"]);
+  });
+
+  it("are stale only when they accept nothing in any environment of their scope", () => {
+    const oneFailure = [result("CKV_AWS_157", "staging-infra", "aws_db_instance.Database")];
+    expect(judgeCheckov({ passed, failed: oneFailure, skipped: [], parsingErrors: [] }, { skips: [scoped] }, environments).stale).toEqual([]);
+    expect(judgeCheckov({ passed, failed: [], skipped: [], parsingErrors: [] }, { skips: [scoped] }, environments).stale).toEqual([
+      "CKV_AWS_157 non-production infra/aws_db_instance.Database",
+    ]);
   });
 });
 

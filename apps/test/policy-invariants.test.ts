@@ -1,47 +1,28 @@
 /**
- * Policy invariants over every synthesized stack: the rules in policy-rules.ts, which follow
- * references checkov does not (bucket -> policy document, route -> table -> subnet tier). Each
- * rule is also shown to catch a violation planted in a copy of a real stack.
+ * The policy rules of policy-rules.ts follow references checkov does not (bucket -> policy
+ * document, route -> table -> subnet tier); `suites/invariants.ts` holds them over every stack.
+ * Here each rule is shown to catch a violation planted in a copy of a real stack.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { freshDir, TfJson } from "../../test/helpers";
-import { platform } from "../platform";
-import { synthPlatform } from "../shared/synth";
+import { describe, expect, it } from "vitest";
 import { POLICY_RULES, PolicyRule } from "./policy-rules";
-import { expectedStackNames } from "./synthesized";
+import { environmentWhere, stackName, synthesizedPlatform } from "./synthesized";
 
-let stacks: Map<string, TfJson>;
-
-beforeAll(() => {
-  const outdir = join(freshDir(), "cdktf.out");
-  expect(synthPlatform(platform, outdir).ok).toBe(true);
-  const names = readdirSync(join(outdir, "stacks")).sort();
-  stacks = new Map(names.map((n) => [n, JSON.parse(readFileSync(join(outdir, "stacks", n, "cdk.tf.json"), "utf8"))]));
-});
+const synthesized = synthesizedPlatform();
+/** A non-production and a production infra stack: the rules hold for both kinds. */
+const nonProductionInfra = stackName(environmentWhere(false), "infra");
+const productionInfra = stackName(environmentWhere(true), "infra");
 
 const rule = (name: string): PolicyRule => {
   const found = POLICY_RULES.find((r) => r.name === name);
   if (!found) throw new Error(`no rule named "${name}"`);
   return found;
 };
-const copyOf = (name: string): any => structuredClone(stacks.get(name)!);
+const copyOf = (name: string): any => structuredClone(synthesized.stack(name));
 const named = (byName: Record<string, any>, fragment: string): string => {
   const key = Object.keys(byName).find((k) => k.includes(fragment));
   if (!key) throw new Error(`no resource whose name contains ${fragment}`);
   return key;
 };
-
-describe("every synthesized stack", () => {
-  it("is checked (bootstrap and each environment's infra, platform and apps)", () => {
-    expect([...stacks.keys()]).toEqual(expectedStackNames());
-  });
-
-  it.each(POLICY_RULES.map((r) => [r.name, r] as const))("%s", (_, policy) => {
-    for (const [name, json] of stacks) expect(policy.check(json), name).toEqual([]);
-  });
-});
 
 describe("each rule catches a planted violation", () => {
   it("a bucket policy without the TLS deny", () => {
@@ -60,7 +41,7 @@ describe("each rule catches a planted violation", () => {
   });
 
   it("an internet gateway route on a private route table", () => {
-    const json = copyOf("dev-infra");
+    const json = copyOf(nonProductionInfra);
     const table = named(json.resource.aws_route_table, "PrivateRouteTable0");
     const igw = Object.keys(json.resource.aws_internet_gateway)[0];
     json.resource.aws_route.Planted = {
@@ -74,7 +55,7 @@ describe("each rule catches a planted violation", () => {
   });
 
   it("a NAT route on the database route table", () => {
-    const json = copyOf("prod-infra");
+    const json = copyOf(productionInfra);
     const table = named(json.resource.aws_route_table, "DatabaseRouteTable");
     json.resource.aws_route_table[table].route = [{ cidr_block: "0.0.0.0/0", nat_gateway_id: "${aws_nat_gateway.x.id}" }];
     expect(rule("database subnets have no route out of the VPC").check(json)).toEqual([
@@ -83,7 +64,7 @@ describe("each rule catches a planted violation", () => {
   });
 
   it("a subnet that maps public IPs", () => {
-    const json = copyOf("dev-infra");
+    const json = copyOf(nonProductionInfra);
     const subnet = named(json.resource.aws_subnet, "PublicSubnet1");
     json.resource.aws_subnet[subnet].map_public_ip_on_launch = true;
     expect(rule("no subnet gives instances a public IP on launch").check(json)).toEqual([
@@ -92,7 +73,7 @@ describe("each rule catches a planted violation", () => {
   });
 
   it("security groups open to the internet, in each of the three ways to write a rule", () => {
-    const json = copyOf("dev-infra");
+    const json = copyOf(nonProductionInfra);
     json.resource.aws_security_group = { Open: { ingress: [{ from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] }] } };
     json.resource.aws_security_group_rule = { Open: { type: "ingress", ipv6_cidr_blocks: ["::/0"] } };
     json.resource.aws_vpc_security_group_ingress_rule = { Open: { cidr_ipv4: "0.0.0.0/0" }, Internal: { cidr_ipv4: "10.10.0.0/16" } };
@@ -119,7 +100,7 @@ describe("each rule catches a planted violation", () => {
   });
 
   it("an IAM policy with a service wildcard", () => {
-    const json = copyOf("dev-infra");
+    const json = copyOf(nonProductionInfra);
     const name = Object.keys(json.resource.aws_iam_role_policy)[0];
     const policy = JSON.parse(json.resource.aws_iam_role_policy[name].policy);
     policy.Statement.push({ Effect: "Allow", Action: ["logs:*"], Resource: "*" });
@@ -130,7 +111,7 @@ describe("each rule catches a planted violation", () => {
   });
 
   it("a stack that lost its Terraform version floor (what the checkov scan copy does)", () => {
-    const json = copyOf("prod-infra");
+    const json = copyOf(productionInfra);
     delete json.terraform.required_version;
     expect(rule("every stack keeps its Terraform version floor").check(json)).toEqual(["terraform.required_version is missing"]);
   });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freshDir, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
+import type { EnvironmentConfig } from "../shared/environment-config";
 import type { PlatformDefinition } from "../shared/platform";
 import { synthPlatform } from "../shared/synth";
 
@@ -11,28 +12,50 @@ export interface SynthesizedStack {
   readonly json: TfJson;
 }
 
+export interface SynthesizedPlatform {
+  readonly outdir: string;
+  readonly stacks: readonly SynthesizedStack[];
+  /** The stack called `name`; throws when the synth produced none. */
+  stack(name: string): TfJson;
+}
+
+/** The kinds of stack every environment has, in apply order. */
+export const ENVIRONMENT_STACK_KINDS = ["infra", "platform", "apps"] as const;
+export type EnvironmentStackKind = (typeof ENVIRONMENT_STACK_KINDS)[number];
+
+/** The name of an environment's stack of one kind: `<env>-<kind>`. */
+export const stackName = (environment: Pick<EnvironmentConfig, "name">, kind: EnvironmentStackKind): string => `${environment.name}-${kind}`;
+
 /**
  * The stacks the platform definition yields, by name: `bootstrap`, then `<env>-infra`,
  * `<env>-platform` and `<env>-apps` for every environment. Tests derive their stack lists from this, so adding
  * an environment adds its stacks to every test.
  */
 export function expectedStackNames(definition: PlatformDefinition = platform): string[] {
-  return ["bootstrap", ...definition.environments.flatMap((e) => [`${e.name}-infra`, `${e.name}-platform`, `${e.name}-apps`])].sort();
+  return ["bootstrap", ...definition.environments.flatMap((e) => ENVIRONMENT_STACK_KINDS.map((kind) => stackName(e, kind)))].sort();
 }
 
 /** The environments' names, in definition order. */
 export const environmentNames = (definition: PlatformDefinition = platform): string[] => definition.environments.map((e) => e.name);
 
-let cached: { outdir: string; stacks: SynthesizedStack[] } | undefined;
+/** The first environment of the definition with `production` set as asked; throws when there is none. */
+export function environmentWhere(production: boolean, definition: PlatformDefinition = platform): EnvironmentConfig {
+  const found = definition.environments.find((e) => e.production === production);
+  if (!found) throw new Error(`the platform definition has no ${production ? "production" : "non-production"} environment`);
+  return found;
+}
+
+const cache = new Map<PlatformDefinition, SynthesizedPlatform>();
 
 /**
- * The real platform, synthesized once per test worker (vitest runs files of a worker in one
- * module graph) into a fresh directory.
+ * A platform definition (the real one by default), synthesized once per test worker (vitest runs
+ * the files of a worker in one module graph) into a fresh directory.
  */
-export function synthesizedPlatform(): { outdir: string; stacks: SynthesizedStack[] } {
-  if (!cached) {
+export function synthesizedPlatform(definition: PlatformDefinition = platform): SynthesizedPlatform {
+  let synthesized = cache.get(definition);
+  if (!synthesized) {
     const outdir = join(freshDir(), "cdktf.out");
-    const result = synthPlatform(platform, outdir);
+    const result = synthPlatform(definition, outdir);
     if (!result.ok) throw new Error(`the platform does not synthesize: ${result.message}`);
     const stacks = readdirSync(join(outdir, "stacks"))
       .sort()
@@ -40,7 +63,29 @@ export function synthesizedPlatform(): { outdir: string; stacks: SynthesizedStac
         const text = readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8");
         return { name, text, json: JSON.parse(text) as TfJson };
       });
-    cached = { outdir, stacks };
+    const byName = new Map(stacks.map((s) => [s.name, s.json]));
+    synthesized = {
+      outdir,
+      stacks,
+      stack(name) {
+        const json = byName.get(name);
+        if (!json) throw new Error(`no stack ${name} (synthesized: ${[...byName.keys()].join(", ")})`);
+        return json;
+      },
+    };
+    cache.set(definition, synthesized);
   }
-  return cached;
+  return synthesized;
+}
+
+/**
+ * The resource (or data source) an address `<stack>/<type>.<name>` names, as checkov and the
+ * skip list write it (a data source is `data.<name>`, without its type); undefined when absent.
+ */
+export function resourceAt(synthesized: SynthesizedPlatform, address: string): unknown {
+  const [stack, typed] = address.split("/");
+  const [type, name] = typed.split(".");
+  const json = synthesized.stack(stack);
+  const data = (json.data ?? {}) as Record<string, Record<string, unknown>>;
+  return type === "data" ? Object.values(data).find((byName) => name in byName)?.[name] : json.resource?.[type]?.[name];
 }

@@ -1,0 +1,171 @@
+/**
+ * The `<env>-infra` stacks of a platform definition, asserted as relations to each environment's
+ * config ("the node group honours the config, whatever it is"); concrete values are left to the
+ * snapshots. `infra-stack.test.ts` runs it over the real definition, `third-environment.test.ts`
+ * over one with an environment added.
+ */
+import { describe, expect, it } from "vitest";
+import { onlyResource, resources, TfJson } from "../../../test/helpers";
+import type { EnvironmentConfig } from "../../shared/environment-config";
+import { InfraStack } from "../../shared/infra-stack";
+import type { PlatformDefinition } from "../../shared/platform";
+import { stackName, synthesizedPlatform } from "../synthesized";
+
+/** The `${aws_subnet.<id>.id}` references of one tier, in zone order. */
+const subnetRefs = (json: TfJson, tier: string): string[] =>
+  Object.entries(json.resource!.aws_subnet)
+    .filter(([, s]) => s.tags.tier === tier)
+    .map(([id]) => `\${aws_subnet.${id}.id}`);
+
+/** Construct ids end in an 8-hex-digit hash of the construct path; the path is what stays stable. */
+const withoutHash = (id: string): string => id.replace(/_[0-9A-F]{8}$/, "");
+
+export function infraSuite(definition: PlatformDefinition, environments: readonly EnvironmentConfig[] = definition.environments): void {
+  const synthesized = synthesizedPlatform(definition);
+
+  describe.each(environments.map((e) => [stackName(e, "infra"), e] as const))("%s", (name, config) => {
+    const json = synthesized.stack(name);
+
+    it("spreads public, private and database subnets over the configured zones, with the configured NAT gateways", () => {
+      const subnets = resources(json, "aws_subnet");
+      for (const tier of ["public", "private", "database"]) {
+        expect(subnets.filter((s) => s.tags.tier === tier).map((s) => s.availability_zone), tier).toEqual(config.availabilityZones);
+      }
+      expect(resources(json, "aws_nat_gateway")).toHaveLength(config.natGateways === "per-az" ? config.availabilityZones.length : 1);
+      expect(onlyResource(json, "aws_vpc").cidr_block).toBe(config.vpcCidr);
+    });
+
+    it("has flow logs, a locked-down default security group and the encrypted, locked S3 backend", () => {
+      expect(onlyResource(json, "aws_flow_log").traffic_type).toBe("ALL");
+      expect(onlyResource(json, "aws_default_security_group")).toMatchObject({ ingress: [], egress: [] });
+      expect(json.terraform!.backend.s3).toMatchObject({
+        bucket: config.state.bucket,
+        key: `${config.name}/${name}.tfstate`,
+        encrypt: true,
+        use_lockfile: true,
+        kms_key_id: expect.stringMatching(/^arn:aws:kms:/),
+      });
+    });
+
+    it("exposes the network and cluster outputs the later stacks read, each described", () => {
+      expect(Object.keys(json.output!).sort()).toEqual([
+        "availability_zones",
+        "backup_notifications_topic_arn",
+        "backup_selection_tag_value",
+        "backup_vault_name",
+        "certificate_arn",
+        "cluster_certificate_authority_data",
+        "cluster_endpoint",
+        "cluster_name",
+        "cluster_oidc_issuer_url",
+        "cluster_oidc_provider_arn",
+        "cluster_security_group_id",
+        "database_endpoint",
+        "database_name",
+        "database_port",
+        "database_secret_arn",
+        "database_secret_kms_key_arn",
+        "database_security_group_id",
+        "database_subnet_ids",
+        "database_username",
+        "node_role_arn",
+        "private_subnet_ids",
+        "public_subnet_ids",
+        "repository_urls",
+        "vpc_cidr",
+        "vpc_id",
+        // Only where the ALB writes access logs (production's default).
+        ...(InfraStack.hasLoadBalancerLogs(config) ? ["alb_access_logs_bucket"] : []),
+      ].sort());
+      for (const [output, value] of Object.entries(json.output!)) expect(value.description, output).toMatch(/^[A-Z].{8,}/);
+    });
+
+    it("runs the cluster and every configured node group in the private subnets, at the configured sizes", () => {
+      const privateSubnets = subnetRefs(json, "private");
+      const cluster = onlyResource(json, "aws_eks_cluster");
+      expect(cluster.vpc_config.subnet_ids).toEqual(privateSubnets);
+      expect(cluster.name).toBe(`${config.project}-${config.name}-eks`);
+      const groups = Object.entries(config.cluster.nodeGroups);
+      expect(resources(json, "aws_eks_node_group")).toHaveLength(groups.length);
+      for (const [group, options] of groups) {
+        const synthesizedGroup = resources(json, "aws_eks_node_group").find((g) => g.node_group_name_prefix === `${group}-`);
+        expect(synthesizedGroup, group).toBeDefined();
+        expect(synthesizedGroup).toMatchObject({
+          subnet_ids: privateSubnets,
+          instance_types: options.instanceTypes,
+          scaling_config: { min_size: options.minSize, desired_size: options.desiredSize, max_size: options.maxSize },
+        });
+      }
+    });
+
+    it("opens the API endpoint publicly exactly to the configured ranges, and protects production clusters from deletion", () => {
+      const cluster = onlyResource(json, "aws_eks_cluster");
+      const cidrs = config.cluster.endpointPublicAccessCidrs;
+      expect(cluster.vpc_config).toMatchObject({ endpoint_private_access: true, endpoint_public_access: cidrs.length > 0 });
+      if (cidrs.length > 0) expect(cluster.vpc_config.public_access_cidrs).toEqual(cidrs);
+      expect(cluster.deletion_protection).toBe(config.production);
+    });
+
+    it("keeps the Terraform addresses of what holds data or takes long to rebuild", () => {
+      // Renaming a construct id changes these: Terraform then replaces the cluster, or destroys
+      // (or orphans) the database, the vault and the repositories.
+      const r = json.resource!;
+      expect(Object.keys(r.aws_eks_cluster)).toEqual(["Cluster_EB0386A7"]);
+      expect(Object.keys(r.aws_vpc)).toEqual(["Network_1C6012B5"]);
+      expect(Object.keys(r.aws_db_instance)).toEqual(["Database_B269D8BB"]);
+      expect(Object.keys(r.aws_backup_vault)).toContain("Backup_Vault_D1FD0DC4");
+      expect(Object.keys(r.aws_eks_node_group).map(withoutHash).sort()).toEqual(Object.keys(config.cluster.nodeGroups).map((g) => `Cluster_NodeGroup-${g}`).sort());
+      expect(Object.keys(r.aws_ecr_repository).map(withoutHash).sort()).toEqual(config.registry.repositories.map((repo) => `Registry_${repo}`).sort());
+    });
+
+    it("lets the database admit only the cluster security group, from the database subnets", () => {
+      const rule = onlyResource(json, "aws_vpc_security_group_ingress_rule");
+      expect(rule.referenced_security_group_id).toMatch(/aws_eks_cluster\.Cluster_EB0386A7\.vpc_config(\[0\])?\.cluster_security_group_id/);
+      expect(onlyResource(json, "aws_db_subnet_group").subnet_ids).toEqual(subnetRefs(json, "database"));
+      expect(onlyResource(json, "aws_db_instance").tags.backup).toBe(onlyResource(json, "aws_backup_selection").selection_tag[0].value);
+    });
+
+    it("gives the database the configured availability, protection and retention", () => {
+      const db = config.database;
+      expect(onlyResource(json, "aws_db_instance")).toMatchObject({
+        instance_class: db.instanceClass,
+        allocated_storage: db.allocatedStorageGiB,
+        max_allocated_storage: db.maxAllocatedStorageGiB,
+        multi_az: db.multiAz,
+        deletion_protection: db.deletionProtection,
+        backup_retention_period: db.backupRetentionDays,
+        skip_final_snapshot: db.skipFinalSnapshot,
+      });
+    });
+
+    it("backs up by the configured rules, copying to the DR region and locking the vaults where configured", () => {
+      const backup = config.backup;
+      const rules = onlyResource(json, "aws_backup_plan").rule;
+      expect(rules.map((r: any) => [r.rule_name, r.schedule, r.lifecycle.delete_after, r.lifecycle.cold_storage_after])).toEqual(
+        backup.rules.map((r) => [r.name, r.schedule, r.deleteAfterDays, r.coldStorageAfterDays]),
+      );
+      backup.rules.forEach((rule, i) => {
+        if (rule.copyToDr) expect(rules[i].copy_action[0].destination_vault_arn, rule.name).toMatch(/Backup_DrVault/);
+        else expect(rules[i].copy_action, rule.name).toBeUndefined();
+      });
+      const drProvider = json.provider!.aws.find((p: any) => p.alias === "dr");
+      if (backup.drRegion) expect(drProvider).toMatchObject({ region: backup.drRegion, allowed_account_ids: [config.accountId] });
+      else expect(drProvider).toBeUndefined();
+      expect(resources(json, "aws_backup_vault_lock_configuration")).toHaveLength(backup.vaultLock ? (backup.drRegion ? 2 : 1) : 0);
+      expect(resources(json, "aws_backup_restore_testing_selection").map((s) => s.protected_resource_type)).toEqual(backup.restoreTesting ? ["RDS"] : []);
+    });
+
+    it("replicates images to the DR region only where configured, and lets only non-production destroy repositories with images", () => {
+      const replication = resources(json, "aws_ecr_replication_configuration");
+      if (config.registry.replicateToDr) expect(replication[0].replication_configuration.rule[0].destination[0].region).toBe(config.backup.drRegion);
+      else expect(replication).toEqual([]);
+      for (const repo of resources(json, "aws_ecr_repository")) expect(repo.force_delete).toBe(!config.production);
+    });
+
+    it("lets the nodes pull from every repository", () => {
+      const pulls = resources(json, "aws_iam_role_policy").filter((p) => p.name?.startsWith("pull-"));
+      expect(pulls.map((p) => p.name).sort()).toEqual(config.registry.repositories.map((r) => `pull-${r}`).sort());
+      for (const pull of pulls) expect(pull.role).toMatch(/aws_iam_role\.Cluster_NodeRole/);
+    });
+  });
+}
