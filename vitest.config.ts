@@ -1,8 +1,13 @@
-import { defineConfig } from "vitest/config";
+import { defineConfig, type UserConfig } from "vitest/config";
+
+// In CI every run also writes a JSON report named after the npm script that ran it
+// (.out/vitest-test.json for `npm test`), which .ci/run reads for the counts.
+const jsonReport = `.out/vitest-${(process.env.npm_lifecycle_event ?? "run").replace(/[^\w-]/g, "-")}.json`;
+const reporters: NonNullable<UserConfig["test"]>["reporters"] = process.env.CI ? ["default", ["json", { outputFile: jsonReport }]] : ["default"];
 
 export default defineConfig({
   test: {
-    reporters: ["default"],
+    reporters,
     // vitest 3.2 reads the forks pool's isolation from here only, not from a project's `isolate`:
     // without it every infra test file re-loaded the provider bindings (measured: the infra
     // project took 45 s instead of 11 s). Both projects run their files in shared workers; each

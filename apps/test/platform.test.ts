@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { freshDir, onlyResource, resources, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
 import { PlatformDefinition } from "../shared/platform";
-import { synthPlatform } from "../shared/synth";
-import { environmentWhere, expectedStackNames, synthesizedPlatform } from "./synthesized";
+import { formatSynthSummary, synthPlatform } from "../shared/synth";
+import { ENVIRONMENT_STACK_KINDS, environmentWhere, expectedStackNames, stackName, synthesizedPlatform } from "./synthesized";
 
 function withoutCdktfOutdir(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { CDKTF_OUTDIR: _ignored, ...rest } = env;
@@ -21,6 +21,25 @@ const stack = (name: string): TfJson => synthesized.stack(name);
 describe("the platform synth", () => {
   it("writes bootstrap and every environment's infra, platform and apps stacks", () => {
     expect(readdirSync(join(synthesized.outdir, "stacks")).sort()).toEqual(expectedStackNames());
+  });
+
+  it("reports every stack it wrote in apply order, with its resources and data sources counted", () => {
+    const target = synthesized.outdir;
+    const result = { stacks: synthesized.summary };
+    expect(result.stacks.map((s) => s.name)).toEqual([
+      "bootstrap",
+      ...platform.environments.flatMap((e) => ENVIRONMENT_STACK_KINDS.map((kind) => stackName(e, kind))),
+    ]);
+    for (const summary of result.stacks) {
+      const json = stack(summary.name);
+      const count = (blocks?: Record<string, Record<string, unknown>>) => Object.values(blocks ?? {}).flatMap((b) => Object.keys(b)).length;
+      expect([summary.resources, summary.dataSources, summary.file], summary.name).toEqual([count(json.resource), count(json.data), join(target, "stacks", summary.name, "cdk.tf.json")]);
+    }
+    const printed = formatSynthSummary(result.stacks, target, 2.345, join(target, ".."));
+    expect(printed.split("\n")[0]).toBe(`Synthesized ${result.stacks.length} stacks into cdktf.out/ in 2.3 s:`);
+    for (const summary of result.stacks) {
+      expect(printed).toMatch(new RegExp(`^  ${summary.name} +${summary.resources} resources? +${summary.dataSources} data sources? +cdktf\\.out/stacks/${summary.name}/cdk\\.tf\\.json$`, "m"));
+    }
   });
 
   it.each(expectedStackNames())("matches the reviewed snapshot of %s", (name) => {

@@ -4,7 +4,7 @@ import { freshDir, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
 import type { EnvironmentConfig } from "../shared/environment-config";
 import type { PlatformDefinition } from "../shared/platform";
-import { synthPlatform } from "../shared/synth";
+import { SynthesizedStackSummary, synthPlatform } from "../shared/synth";
 
 export interface SynthesizedStack {
   readonly name: string;
@@ -15,6 +15,8 @@ export interface SynthesizedStack {
 export interface SynthesizedPlatform {
   readonly outdir: string;
   readonly stacks: readonly SynthesizedStack[];
+  /** What the synth reported it wrote. */
+  readonly summary: readonly SynthesizedStackSummary[];
   /** The stack called `name`; throws when the synth produced none. */
   stack(name: string): TfJson;
 }
@@ -67,6 +69,7 @@ export function synthesizedPlatform(definition: PlatformDefinition = platform): 
     synthesized = {
       outdir,
       stacks,
+      summary: result.stacks,
       stack(name) {
         const json = byName.get(name);
         if (!json) throw new Error(`no stack ${name} (synthesized: ${[...byName.keys()].join(", ")})`);

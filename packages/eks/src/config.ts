@@ -17,6 +17,19 @@ import {
 
 /** `family.size`: t3.medium, m6i.large, m7g.2xlarge, c6in.metal, u-6tb1.metal-24xl. */
 export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.([0-9]*xlarge|large|medium|small|micro|nano|metal(-[0-9]+xl)?)$/;
+/** The sizes EC2 instance types come in (`<n>xlarge` for any n, `metal` and `metal-<n>xl`). */
+const INSTANCE_SIZES = "nano, micro, small, medium, large, xlarge, <n>xlarge (2xlarge, 4xlarge, …), metal, metal-<n>xl";
+
+/**
+ * What to say about an instance type the pattern refuses: a well-formed `family.size` with a
+ * size EC2 does not have (`t3.mediun`) is told the sizes, anything else the form.
+ */
+export function instanceTypeAllowed(type: unknown): string {
+  const match = typeof type === "string" ? /^([a-z][a-z0-9-]*[0-9][a-z0-9-]*)\.([a-z0-9-]+)$/.exec(type) : null;
+  if (match) return `a size EC2 has after "${match[1]}.": ${INSTANCE_SIZES} ("${match[2]}" is none of them)`;
+  return "an EC2 instance type written <family>.<size>, e.g. t3.medium or m6i.large";
+}
+
 /** Graviton families: a `g` right after the generation digit (t4g, m7g, c7gn, r8gd). */
 const ARM_FAMILY_PATTERN = /^[a-z]+[0-9]+g[a-z]*\./;
 /** IAM role or user ARN (paths allowed). */
@@ -63,7 +76,7 @@ export function checkNodeGroupSizing(
         typeof type === "string" && INSTANCE_TYPE_PATTERN.test(type),
         `${field}.instanceTypes[${i}]`,
         type,
-        "an EC2 instance type written family.size, e.g. t3.medium or m6i.large",
+        instanceTypeAllowed(type),
       ),
     );
     const archs = new Set(types.filter((t) => INSTANCE_TYPE_PATTERN.test(t)).map(architectureOf));

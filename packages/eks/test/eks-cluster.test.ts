@@ -293,7 +293,8 @@ describe("EksCluster validation", () => {
     ["min is above max", { minSize: 5, desiredSize: 5, maxSize: 4 }, /general\.minSize: got 5; allowed: at most maxSize \(4\)/],
     ["desired is below min", { minSize: 2, desiredSize: 1, maxSize: 4 }, /general\.desiredSize: got 1; allowed: between minSize \(2\) and maxSize \(4\)/],
     ["desired is above max", { desiredSize: 5 }, /general\.desiredSize: got 5/],
-    ["an instance type is not family.size", { instanceTypes: ["large"] }, /general\.instanceTypes\[0\]: got "large"; allowed: an EC2 instance type written family\.size/],
+    ["an instance type is not family.size", { instanceTypes: ["large"] }, /general\.instanceTypes\[0\]: got "large"; allowed: an EC2 instance type written <family>\.<size>, e\.g\. t3\.medium/],
+    ["an instance type with a misspelt size", { instanceTypes: ["t3.mediun"] }, /general\.instanceTypes\[0\]: got "t3\.mediun"; allowed: a size EC2 has after "t3\.": nano, micro, small, medium, large, xlarge, <n>xlarge .*\("mediun" is none of them\)/],
     ["instance types mix architectures", { instanceTypes: ["m6i.large", "m7g.large"] }, /one CPU architecture/],
     ["the disk is too small", { diskSizeGiB: 8 }, /general\.diskSizeGiB: got 8/],
   ])("fails when a node group's %s", (_, options, message) => {
