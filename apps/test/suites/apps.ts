@@ -24,7 +24,7 @@ export function appsSuite(definition: PlatformDefinition, environments: readonly
     const json = stack(`${env}-apps`);
     const infra = stack(`${env}-infra`);
     const deployments = byName(json, "kubernetes_deployment_v1");
-    const ingresses = Object.values(json.resource!.kubernetes_ingress_v1) as any[];
+    const ingresses = Object.values(json.resource!.kubernetes_ingress_v1);
 
     it("is applied after the platform stack and destroyed before it", () => {
       const manifest = JSON.parse(readFileSync(join(synthesized.outdir, "manifest.json"), "utf8"));

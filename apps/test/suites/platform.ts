@@ -45,7 +45,7 @@ export function platformSuite(definition: PlatformDefinition, environments: read
     });
 
     it("reads only outputs the infra stack publishes, from the infra stack's state", () => {
-      const remote = Object.values(json.data!.terraform_remote_state) as any[];
+      const remote = Object.values(json.data!.terraform_remote_state);
       expect(remote).toHaveLength(1);
       expect(remote[0]).toMatchObject({ backend: "s3", config: { key: `${env}/${env}-infra.tfstate`, bucket: config.state.bucket } });
       const read = [...JSON.stringify(json).matchAll(/terraform_remote_state\.\w+\.outputs\.(\w+)/g)].map((m) => m[1]);
@@ -80,7 +80,9 @@ export function platformSuite(definition: PlatformDefinition, environments: read
         const release = annotated[0];
         expect(release.namespace, roleId).toBe(namespace);
         const key = Object.keys(ADDON_CATALOG).find((k) => ADDON_CATALOG[k as keyof typeof ADDON_CATALOG].name === release.name)!;
-        const path = (ADDON_CATALOG[key as keyof typeof ADDON_CATALOG] as any).serviceAccount.valuesPath as string[];
+        const spec = ADDON_CATALOG[key as keyof typeof ADDON_CATALOG];
+        expect("serviceAccount" in spec, release.name).toBe(true);
+        const path = "serviceAccount" in spec ? spec.serviceAccount.valuesPath : [];
         const block = path.reduce((v: any, k) => v[k], release.parsed);
         expect({ name: block.name, create: block.create, role: block.annotations["eks.amazonaws.com/role-arn"] }, release.name).toEqual({
           name: serviceAccount,
@@ -110,7 +112,7 @@ export function platformSuite(definition: PlatformDefinition, environments: read
     it("lets ExternalDNS change records of the environment's zone only", () => {
       const zone = `arn:aws:route53:::hostedzone/${config.hostedZone!.id}`;
       const docs = Object.entries(json.data!.aws_iam_policy_document).filter(([id]) => id.includes("external-dns_Permissions"));
-      const writes = (docs[0][1] as any).statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("route53:Change")));
+      const writes = docs[0][1].statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("route53:Change")));
       expect(writes.flatMap((s: any) => s.resources)).toEqual([zone.replace("arn:aws:", "arn:${data.aws_partition.Partition.partition}:")]);
     });
   });
@@ -134,7 +136,7 @@ export function platformSuite(definition: PlatformDefinition, environments: read
     });
 
     it("stops the plan when the zone's real name is not the configured one", () => {
-      const zone = Object.values(json.data!.aws_route53_zone)[0] as any;
+      const zone = Object.values(json.data!.aws_route53_zone)[0];
       expect(zone.zone_id).toBe(config.hostedZone!.id);
       expect(zone.lifecycle.postcondition[0].condition).toBe(`\${self.name == "${config.hostedZone!.name}"}`);
     });
