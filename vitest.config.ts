@@ -7,12 +7,11 @@ const reporters: NonNullable<UserConfig["test"]>["reporters"] = process.env.CI ?
 
 export default defineConfig({
   test: {
-    reporters,
-    // vitest 3.2 reads the forks pool's isolation from here only, not from a project's `isolate`:
-    // without it every infra test file re-loaded the provider bindings (measured: the infra
-    // project took 45 s instead of 11 s). Both projects run their files in shared workers; each
+    reporters: ["default"],
+    // Both projects run their files in shared workers (`isolate: false` on each project: vitest 4
+    // removed `poolOptions` and reads isolation per project). Without it every infra test file
+    // re-loaded the provider bindings (measured: the infra project took 45 s instead of 13 s). Each
     // service test starts its own servers and ports, so none depends on a fresh module graph.
-    poolOptions: { forks: { isolate: false } },
     projects: [
       {
         test: {
@@ -34,6 +33,7 @@ export default defineConfig({
           include: ["docker/*/test/**/*.test.ts", "docker/test/**/*.test.ts"],
           globalSetup: ["./docker/test/global-setup.ts"],
           pool: "forks",
+          isolate: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
