@@ -2,6 +2,10 @@ import { setupJest } from "cdktf/lib/testing/adapters/jest";
 
 setupJest();
 
+// `expect(...).toHaveResource(...)` and the other cdktf matchers are typed by cdktf itself: its jest
+// adapter adds them to the global `jest.Matchers`, which vitest's `Assertion` extends. Declaring them
+// on `Assertion` again clashes with those (TypeScript 7: TS2320, the signatures are not identical).
+// Only the asymmetric forms (`expect.toHaveResource(...)`) are declared here.
 interface CdktfMatchers<R = unknown> {
   toHaveResource(resourceType: { tfResourceType: string }): R;
   toHaveResourceWithProperties(resourceType: { tfResourceType: string }, properties: Record<string, unknown>): R;
@@ -14,8 +18,6 @@ interface CdktfMatchers<R = unknown> {
 }
 
 declare module "vitest" {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface Assertion<T = any> extends CdktfMatchers<T> {}
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AsymmetricMatchersContaining extends CdktfMatchers {}
 }
