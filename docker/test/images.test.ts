@@ -8,6 +8,7 @@ import { freePort } from "./support/net";
 import { runChild, startChild, waitUntilServing } from "./support/processes";
 import { startRedis, type RedisServer } from "./support/redis";
 import { freshDatabase } from "./support/databases";
+import { SERVICE_NODE_VERSION } from "../../scripts/service-node";
 
 const IMAGES = [
   { name: "qod-api", dir: API_DIR, pkg: "@qod/qod-api" },
@@ -19,11 +20,12 @@ describe.each(IMAGES)("$name Dockerfile", ({ dir, pkg }) => {
   const stages = parseDockerfile(text);
   const runtime = stages[stages.length - 1];
 
-  it("is multi-stage, every base image pinned to an exact version on the Node major the tests run on", () => {
+  it("is multi-stage, every base image pinned to exactly the services' Node release (scripts/service-node.ts), the one CI runs these tests on", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(SERVICE_NODE_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
     for (const stage of stages) {
       expect(stage.from).toMatch(/^node:(\d+)\.\d+\.\d+-[a-z]+-slim$/);
-      expect(stage.from.split(":")[1].split(".")[0]).toBe(process.versions.node.split(".")[0]);
+      expect(stage.from).toBe(`node:${SERVICE_NODE_VERSION}-bookworm-slim`);
     }
     expect(new Set(stages.map((s) => s.from)).size).toBe(1);
   });

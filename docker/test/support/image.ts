@@ -40,7 +40,8 @@ export async function replayImage(dockerfile: string): Promise<ReplayedImage> {
   mkdirSync(shims);
   writeFileSync(join(shims, "pnpm"), `#!/bin/sh\nexec npx --yes pnpm@${pinnedPnpm()} "$@"\n`);
   chmodSync(join(shims, "pnpm"), 0o755);
-  const env = { ...process.env, PATH: `${shims}:${process.env.PATH}`, npm_config_offline: "true", CI: "true" };
+  // The build stage's `node` is the one running the tests (npx and the tools it starts find it first).
+  const env = { ...process.env, PATH: `${shims}:${dirname(process.execPath)}:${process.env.PATH}`, npm_config_offline: "true", CI: "true" };
 
   let cwd = "/";
   for (const { keyword, args, line } of build.instructions) {
