@@ -1,13 +1,12 @@
-import { defineConfig, type UserConfig } from "vitest/config";
+import { defineConfig } from "vitest/config";
 
 // In CI every run also writes a JSON report named after the npm script that ran it
 // (.out/vitest-test.json for `npm test`), which .ci/run reads for the counts.
 const jsonReport = `.out/vitest-${(process.env.npm_lifecycle_event ?? "run").replace(/[^\w-]/g, "-")}.json`;
-const reporters: NonNullable<UserConfig["test"]>["reporters"] = process.env.CI ? ["default", ["json", { outputFile: jsonReport }]] : ["default"];
 
 export default defineConfig({
   test: {
-    reporters: ["default"],
+    reporters: process.env.CI ? ["default", ["json", { outputFile: jsonReport }]] : ["default"],
     // Both projects run their files in shared workers (`isolate: false` on each project: vitest 4
     // removed `poolOptions` and reads isolation per project). Without it every infra test file
     // re-loaded the provider bindings (measured: the infra project took 45 s instead of 13 s). Each
