@@ -7,3 +7,15 @@
  */
 export const SERVICE_NODE_VERSION = "24.21.0";
 
+
+/**
+ * The Node.js releases the tooling (synth, tests, scripts) supports: from the oldest, which vite 7
+ * under vitest 4 needs (^20.19.0 || >=22.12.0), to the newest LTS, the services' release. CI runs
+ * the synth and the infrastructure tests on both ends (`npm run test:node`), and everything on the
+ * machine's own Node. package.json `engines` says the same.
+ */
+export const TOOLING_NODE = {
+  oldest: "20.19.0",
+  newest: SERVICE_NODE_VERSION,
+  engines: "^20.19.0 || ^22.12.0 || ^24.0.0",
+} as const;

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ensureNodeRuntime, envFor, nodeBinary, nodeCacheDir, nodePackageName, parseCommandLine } from "../scripts/node-runtime";
-import { SERVICE_NODE_VERSION } from "../scripts/service-node";
+import { matrix } from "../scripts/node-matrix";
+import { SERVICE_NODE_VERSION, TOOLING_NODE } from "../scripts/service-node";
 import { freshDir } from "./helpers";
 
 describe("scripts/node-runtime.ts", () => {
@@ -45,5 +46,22 @@ describe("scripts/node-runtime.ts", () => {
     expect(SERVICE_NODE_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
     expect(major % 2).toBe(0);
     expect(major).toBeGreaterThanOrEqual(24);
+  });
+});
+
+describe("the supported Node releases", () => {
+  it("are one range, stated in package.json engines, whose ends CI runs (npm run test:node)", () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, "../package.json"), "utf8"));
+    expect(pkg.engines.node).toBe(TOOLING_NODE.engines);
+    expect(TOOLING_NODE.newest).toBe(SERVICE_NODE_VERSION);
+    const majors = TOOLING_NODE.engines.split("||").map((r) => Number(/\^(\d+)\./.exec(r)![1]));
+    expect(Number(TOOLING_NODE.oldest.split(".")[0])).toBe(Math.min(...majors));
+    expect(Number(TOOLING_NODE.newest.split(".")[0])).toBe(Math.max(...majors));
+    const runs = matrix().map((m) => `${m.version} ${m.what}`);
+    for (const version of [TOOLING_NODE.oldest, TOOLING_NODE.newest]) {
+      expect(runs).toContain(`${version} synth`);
+      expect(runs).toContain(`${version} infrastructure tests`);
+    }
+    expect(runs).toContain(`${SERVICE_NODE_VERSION} services tests`);
   });
 });
