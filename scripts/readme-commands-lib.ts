@@ -35,7 +35,7 @@ export interface NotRun {
 }
 
 export const NOT_RUN: readonly NotRun[] = [
-  { pattern: /\bcdktf (deploy|diff|destroy)\b/, why: "needs AWS credentials and an account" },
+  { pattern: /\bcdktf (-- )?(deploy|diff|destroy)\b/, why: "needs AWS credentials and an account" },
   { pattern: /(^|&& )(terraform (init|plan|apply)\b|aws |kubectl )/, why: "needs AWS credentials, an account or a cluster" },
   { pattern: /^go install /, why: "what `npm run scan` does to build the scanners (pinned, cached), quoted to explain it" },
   { pattern: /^pnpm deploy --prod/, why: "a step inside the image build, quoted to explain it (the Dockerfile replay test runs it)" },
