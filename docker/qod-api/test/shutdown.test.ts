@@ -41,7 +41,7 @@ async function lockQuotes(): Promise<() => Promise<void>> {
 async function requestIsWaitingOnTheLock(): Promise<void> {
   await waitFor("a request blocked on the quotes lock", async () => {
     const { rows } = await observer.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'qod-api' AND wait_event_type = 'Lock'",
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'qod-api' AND wait_event_type = 'Lock'",
     );
     return rows[0].n > 0;
   });
@@ -79,7 +79,7 @@ describe("graceful shutdown", () => {
     expect(answered.status).toBe(200);
     expect(answered.body.items).toHaveLength(3);
     expect(api.exits).toEqual([0]);
-    const { rows } = await observer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'qod-api'");
+    const { rows } = await observer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'qod-api'");
     expect(rows[0].n).toBe(0);
   });
 
