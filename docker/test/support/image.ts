@@ -27,6 +27,26 @@ export function pinnedPnpm(): string {
   return pkg.packageManager.replace(/^pnpm@/, "");
 }
 
+// The build stage's `node` is the one running the tests (npx and the tools it starts find it first);
+// npm and pnpm stay offline (the store `npm run setup` filled has everything).
+const REPLAY_ENV = { npm_config_offline: "true", CI: "true" };
+let pnpmBin: Promise<string> | undefined;
+
+/**
+ * The pinned pnpm's executable as npx installs it (offline, in npx's cache), looked up once per
+ * process: the replay's RUN steps call it directly instead of paying npx's start-up on every step.
+ */
+function pinnedPnpmBin(): Promise<string> {
+  pnpmBin ??= exec("npx", ["--yes", "--package", `pnpm@${pinnedPnpm()}`, "-c", "command -v pnpm"], {
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, ...REPLAY_ENV },
+  }).then(({ stdout }) => {
+    const bin = stdout.trim().split("\n").pop() ?? "";
+    if (!isAbsolute(bin)) throw new Error(`npx did not give the path of pnpm@${pinnedPnpm()}: ${JSON.stringify(stdout)}`);
+    return bin;
+  });
+  return pnpmBin;
+}
+
 export async function replayImage(dockerfile: string): Promise<ReplayedImage> {
   const stages = parseDockerfile(readFileSync(dockerfile, "utf8"));
   const build = stages.find((s) => s.name === "build");
@@ -38,10 +58,9 @@ export async function replayImage(dockerfile: string): Promise<ReplayedImage> {
   // `pnpm` inside the replay: the pinned version through npx, offline (no registry needed).
   const shims = join(root, ".shims");
   mkdirSync(shims);
-  writeFileSync(join(shims, "pnpm"), `#!/bin/sh\nexec npx --yes pnpm@${pinnedPnpm()} "$@"\n`);
+  writeFileSync(join(shims, "pnpm"), `#!/bin/sh\nexec "${await pinnedPnpmBin()}" "$@"\n`);
   chmodSync(join(shims, "pnpm"), 0o755);
-  // The build stage's `node` is the one running the tests (npx and the tools it starts find it first).
-  const env = { ...process.env, PATH: `${shims}:${dirname(process.execPath)}:${process.env.PATH}`, npm_config_offline: "true", CI: "true" };
+  const env = { ...process.env, PATH: `${shims}:${dirname(process.execPath)}:${process.env.PATH}`, ...REPLAY_ENV };
 
   let cwd = "/";
   for (const { keyword, args, line } of build.instructions) {
