@@ -51,11 +51,12 @@ export function whyNotRun(command: string): string | undefined {
 
 /**
  * The environment of a fresh login shell on a machine with only Node.js and npm: HOME, the
- * system PATH (no node_modules/.bin, no tools a CI step put there), locale, and CI itself so
- * tests keep their CI strictness (snapshots are never written). Nothing else carries over.
+ * system PATH (no node_modules/.bin, no tools a CI step put there), locale, CI itself so tests
+ * keep their CI strictness (snapshots are never written), and the colour switches (log
+ * readability only). Nothing else carries over.
  */
 export function freshShellEnvironment(env: NodeJS.ProcessEnv, systemPath: string): NodeJS.ProcessEnv {
-  const keep = ["HOME", "USER", "LANG", "TMPDIR", "CI"] as const;
+  const keep = ["HOME", "USER", "LANG", "TMPDIR", "CI", "NO_COLOR", "FORCE_COLOR"] as const;
   const fresh: NodeJS.ProcessEnv = { PATH: systemPath, TERM: "dumb" };
   for (const key of keep) if (env[key] !== undefined) fresh[key] = env[key];
   return fresh;
