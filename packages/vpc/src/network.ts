@@ -1,4 +1,5 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
@@ -264,6 +265,11 @@ export class Network extends Construct {
       assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", fromAccount(caller.accountId)),
       tags: named("vpc-flow-logs"),
     });
+    // AWS's documented flow-log policy (vpc/latest/userguide/flow-logs-iam-role.html) without
+    // logs:CreateLogGroup (the group is made here). Writes are scoped to the group;
+    // DescribeLogGroups is authorized on the region's log groups as a whole
+    // (`log-group::log-stream:`), so it gets those, not this group's ARN.
+    const partition = new DataAwsPartition(this, "Partition");
     new IamRolePolicy(this, "FlowLogRolePolicy", {
       role: flowLogRole.id,
       name: "write-flow-logs",
@@ -271,9 +277,16 @@ export class Network extends Construct {
         Version: "2012-10-17",
         Statement: [
           {
+            Sid: "WriteFlowLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             Resource: [this.flowLogGroup.arn, `${this.flowLogGroup.arn}:*`],
+          },
+          {
+            Sid: "DescribeLogGroups",
+            Effect: "Allow",
+            Action: ["logs:DescribeLogGroups"],
+            Resource: `arn:${partition.partition}:logs:${region.region}:${caller.accountId}:log-group:*`,
           },
         ],
       }),

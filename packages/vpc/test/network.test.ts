@@ -79,9 +79,20 @@ describe("Network with defaults (two zones, one NAT gateway)", () => {
 
   it("lets the flow-log role write only to its own log group", () => {
     const policy = JSON.parse(onlyResource(json, "aws_iam_role_policy").policy);
-    expect(policy.Statement).toHaveLength(1);
-    expect(policy.Statement[0].Action).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]);
-    expect(policy.Statement[0].Resource.every((r: string) => r.includes("aws_cloudwatch_log_group"))).toBe(true);
+    const write = policy.Statement.find((s: any) => s.Sid === "WriteFlowLogs");
+    expect(write.Action).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]);
+    expect(write.Resource.every((r: string) => r.includes("aws_cloudwatch_log_group"))).toBe(true);
+  });
+
+  it("grants the flow-log role every action of AWS's documented policy but CreateLogGroup (the group exists)", () => {
+    // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+    const documented = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"];
+    const statements = JSON.parse(onlyResource(json, "aws_iam_role_policy").policy).Statement;
+    expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(documented.filter((a) => a !== "logs:CreateLogGroup").sort());
+    // DescribeLogGroups is authorized on the account's log groups in the region (log-group::log-stream:), not on one group.
+    const describe = statements.find((s: any) => s.Action.includes("logs:DescribeLogGroups"));
+    expect(describe.Action).toEqual(["logs:DescribeLogGroups"]);
+    expect(describe.Resource).toMatch(/^arn:\$\{data\.aws_partition\..+\}:logs:\$\{data\.aws_region\..+\}:\$\{data\.aws_caller_identity\..+\}:log-group:\*$/);
   });
 
   it("adds an S3 gateway endpoint on the private and database route tables", () => {
