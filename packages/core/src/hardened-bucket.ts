@@ -26,33 +26,50 @@ export interface HardenedBucketProps {
   readonly extraStatements?: DataAwsIamPolicyDocumentStatement[];
 }
 
+/** What {@link hardenBucket} made, for callers that must order something after it. */
+export interface HardenedBucket {
+  readonly versioning: S3BucketVersioningA;
+  readonly encryption: S3BucketServerSideEncryptionConfigurationA;
+  readonly publicAccessBlock: S3BucketPublicAccessBlock;
+  readonly ownership: S3BucketOwnershipControls;
+  readonly lifecycle: S3BucketLifecycleConfiguration;
+  /** The bucket policy: a delivery service (S3 server access logs, …) may write only once it exists. */
+  readonly policy: S3BucketPolicy;
+}
+
 /**
  * What every bucket of this stack gets, with ids `<bucketId><Part>`: versioning, default
  * encryption, all public access blocked, ACLs disabled, a lifecycle, a policy that denies
  * plain HTTP and TLS older than 1.2, and object events sent to EventBridge (so an alarm on a
- * deleted object needs no change here).
+ * deleted object needs no change here). The policy waits for the public access block (S3 refuses
+ * the two at once with OperationAborted) and the lifecycle for versioning (its rules expire
+ * noncurrent versions), as terraform-aws-modules/s3-bucket orders them.
  */
-export function hardenBucket(scope: Construct, bucketId: string, bucket: S3Bucket, props: HardenedBucketProps): void {
-  new S3BucketVersioningA(scope, `${bucketId}Versioning`, {
+export function hardenBucket(scope: Construct, bucketId: string, bucket: S3Bucket, props: HardenedBucketProps): HardenedBucket {
+  const versioning = new S3BucketVersioningA(scope, `${bucketId}Versioning`, {
     bucket: bucket.id,
     versioningConfiguration: { status: "Enabled" },
   });
-  new S3BucketServerSideEncryptionConfigurationA(scope, `${bucketId}Encryption`, {
+  const encryption = new S3BucketServerSideEncryptionConfigurationA(scope, `${bucketId}Encryption`, {
     bucket: bucket.id,
     rule: [props.encryption],
   });
-  new S3BucketPublicAccessBlock(scope, `${bucketId}PublicAccessBlock`, {
+  const publicAccessBlock = new S3BucketPublicAccessBlock(scope, `${bucketId}PublicAccessBlock`, {
     bucket: bucket.id,
     blockPublicAcls: true,
     blockPublicPolicy: true,
     ignorePublicAcls: true,
     restrictPublicBuckets: true,
   });
-  new S3BucketOwnershipControls(scope, `${bucketId}Ownership`, {
+  const ownership = new S3BucketOwnershipControls(scope, `${bucketId}Ownership`, {
     bucket: bucket.id,
     rule: { objectOwnership: "BucketOwnerEnforced" },
   });
-  new S3BucketLifecycleConfiguration(scope, `${bucketId}Lifecycle`, { bucket: bucket.id, rule: props.lifecycleRules });
+  const lifecycle = new S3BucketLifecycleConfiguration(scope, `${bucketId}Lifecycle`, {
+    bucket: bucket.id,
+    rule: props.lifecycleRules,
+    dependsOn: [versioning],
+  });
   const denyEveryone = (sid: string, test: string, variable: string, value: string): DataAwsIamPolicyDocumentStatement => ({
     sid,
     effect: "Deny",
@@ -61,13 +78,14 @@ export function hardenBucket(scope: Construct, bucketId: string, bucket: S3Bucke
     resources: [bucket.arn, `${bucket.arn}/*`],
     condition: [{ test, variable, values: [value] }],
   });
-  const policy = new DataAwsIamPolicyDocument(scope, `${bucketId}PolicyDocument`, {
+  const document = new DataAwsIamPolicyDocument(scope, `${bucketId}PolicyDocument`, {
     statement: [
       denyEveryone("DenyInsecureTransport", "Bool", "aws:SecureTransport", "false"),
       denyEveryone("DenyOutdatedTls", "NumericLessThan", "s3:TlsVersion", "1.2"),
       ...(props.extraStatements ?? []),
     ],
   });
-  new S3BucketPolicy(scope, `${bucketId}Policy`, { bucket: bucket.id, policy: policy.json });
+  const policy = new S3BucketPolicy(scope, `${bucketId}Policy`, { bucket: bucket.id, policy: document.json, dependsOn: [publicAccessBlock] });
   new S3BucketNotification(scope, `${bucketId}Events`, { bucket: bucket.id, eventbridge: true });
+  return { versioning, encryption, publicAccessBlock, ownership, lifecycle, policy };
 }

@@ -99,7 +99,7 @@ export class StateBucket extends Construct {
       forceDestroy: false,
       lifecycle: { preventDestroy: true },
     });
-    hardenBucket(this, "AccessLogBucket", this.accessLogBucket, {
+    const logBucket = hardenBucket(this, "AccessLogBucket", this.accessLogBucket, {
       encryption: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
       lifecycleRules: [
         {
@@ -125,10 +125,13 @@ export class StateBucket extends Construct {
         },
       ],
     });
+    // Nothing in the logging configuration refers to the log bucket's policy: without the explicit
+    // order, the first apply may turn logging on before the bucket admits S3's log delivery.
     new S3BucketLoggingA(this, "StateBucketLogging", {
       bucket: this.bucket.id,
       targetBucket: this.accessLogBucket.id,
       targetPrefix: STATE_ACCESS_LOG_PREFIX,
+      dependsOn: [logBucket.policy, logBucket.ownership],
     });
   }
 }

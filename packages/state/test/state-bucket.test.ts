@@ -50,6 +50,13 @@ describe("StateBucket with the required props", () => {
     }
   });
 
+  it("turns on the state bucket's access logging only after the log bucket's policy admits S3 log delivery", () => {
+    const policies = Object.entries(json.resource!.aws_s3_bucket_policy);
+    const logBucketPolicy = policies.find(([, p]) => p.bucket.includes("aws_s3_bucket.State_AccessLogBucket_"));
+    expect(logBucketPolicy).toBeDefined();
+    expect(onlyResource(json, "aws_s3_bucket_logging").depends_on).toContain(`aws_s3_bucket_policy.${logBucketPolicy![0]}`);
+  });
+
   it("keeps the addresses the bootstrap stack has always used when its id is Default", () => {
     const addresses = Object.keys(synth({}, "Default").resource!.aws_s3_bucket).sort();
     expect(addresses).toEqual(["AccessLogBucket", "StateBucket"]);
