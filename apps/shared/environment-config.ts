@@ -1,10 +1,10 @@
 import { BackupConfig, checkBackupConfig } from "@qod/backup";
 import { checkEnvironmentBase, EnvironmentBase, ProblemCollector, Problem, SectionContext, ValidationError } from "@qod/core";
-import { checkRegistryConfig, RegistryConfig } from "@qod/ecr";
+import { checkRegistriesAcrossEnvironments, checkRegistryConfig, RegistryConfig } from "@qod/ecr";
 import { checkClusterConfig, ClusterConfig } from "@qod/eks";
 import { AddOnsConfig, checkAddOnsConfig } from "@qod/helm-addons";
 import { checkDatabaseConfig, DatabaseConfig } from "@qod/rds";
-import { checkNetworkConfig, NetworkConfig } from "@qod/vpc";
+import { checkNetworkConfig, checkNetworkOverlaps, NetworkConfig } from "@qod/vpc";
 import { checkWorkloadsConfig, WorkloadsConfig } from "@qod/workloads";
 
 /**
@@ -93,6 +93,11 @@ export function validateEnvironmentConfigs(configs: readonly EnvironmentConfig[]
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i) all.add(`environments[${i}].name`, name, "a name no other environment uses");
   });
+  // Between environments: ranges that may be peered, ECR's one replication per account and
+  // region, and where a DR environment's images come from.
+  const placed = configs.map((c, i) => ({ ...c, field: c?.name ?? `environments[${i}]`, drRegion: c?.backup?.drRegion }));
+  checkNetworkOverlaps(all, placed);
+  checkRegistriesAcrossEnvironments(all, placed);
   all.throwIfAny();
 }
 

@@ -27,3 +27,29 @@ export function withStaging(definition: PlatformDefinition): PlatformDefinition 
     hostedZone: { id: "Z0STAGINGQOD0EXAMPLE1", name: "staging.qod.example.com" },
   });
 }
+
+/**
+ * The environment procedure C of docs/disaster-recovery.md adds after a region loss: `source`'s
+ * config rebuilt in its DR region, with its own network, copies flowing back to `source`'s
+ * region, the database from a DR copy and the images from `source`'s replicas.
+ */
+export function drRebuildConfig(source: EnvironmentConfig, name = "drill", vpcCidr = "10.40.0.0/16"): EnvironmentConfig {
+  const region = source.backup.drRegion;
+  if (!region) throw new Error(`${source.name} has no DR region to rebuild in`);
+  return {
+    ...source,
+    name,
+    region,
+    availabilityZones: source.availabilityZones.map((zone) => `${region}${zone.slice(source.region.length)}`),
+    vpcCidr,
+    tags: { ...source.tags, "cost-center": `${source.project}-${name}` },
+    backup: { ...source.backup, drRegion: source.region },
+    database: { ...source.database, restoreFromSnapshot: `arn:aws:rds:${region}:${source.accountId}:snapshot:awsbackup:job-0a1b2c3d-4e5f-6789-abcd-ef0123456789` },
+    registry: { ...source.registry, replicasOf: source.name },
+  };
+}
+
+/** The real platform plus the DR rebuild of its first production environment (procedure C). */
+export function withDrRebuild(definition: PlatformDefinition): PlatformDefinition {
+  return { ...definition, environments: [...definition.environments, drRebuildConfig(environmentWhere(true, definition))] };
+}

@@ -37,6 +37,11 @@ export function cidrContains(outer: Ipv4Cidr, inner: Ipv4Cidr): boolean {
   return Math.floor(inner.address / size) === Math.floor(outer.address / size);
 }
 
+/** True when the two blocks share an address (CIDR blocks are either nested or disjoint). */
+export function cidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
+  return cidrContains(a, b) || cidrContains(b, a);
+}
+
 /** RFC 1918 private ranges. */
 export const PRIVATE_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 

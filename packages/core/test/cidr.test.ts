@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cidrContains, cidrSubnet, isNetworkAligned, isPrivateRange, parseCidr } from "../src";
+import { cidrContains, cidrsOverlap, cidrSubnet, isNetworkAligned, isPrivateRange, parseCidr } from "../src";
 
 describe("cidr", () => {
   it("computes the same blocks as Terraform's cidrsubnet", () => {
@@ -31,5 +31,14 @@ describe("cidr", () => {
     expect(isNetworkAligned(parseCidr("10.0.8.0/20")!)).toBe(false);
     expect(isPrivateRange(parseCidr("172.32.0.0/16")!)).toBe(false);
     expect(isPrivateRange(parseCidr("172.31.0.0/16")!)).toBe(true);
+  });
+
+  it("knows overlap, either way round", () => {
+    const overlap = (a: string, b: string) => cidrsOverlap(parseCidr(a)!, parseCidr(b)!);
+    expect(overlap("10.20.0.0/16", "10.20.16.0/20")).toBe(true);
+    expect(overlap("10.20.16.0/20", "10.20.0.0/16")).toBe(true);
+    expect(overlap("10.20.0.0/16", "10.20.0.0/16")).toBe(true);
+    expect(overlap("10.20.0.0/16", "10.21.0.0/16")).toBe(false);
+    expect(overlap("10.20.0.0/20", "10.20.16.0/20")).toBe(false);
   });
 });

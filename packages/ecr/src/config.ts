@@ -1,4 +1,4 @@
-import { checkSectionObject, ProblemCollector, SectionContext } from "@qod/core";
+import { checkName, checkSectionObject, ProblemCollector, SectionContext } from "@qod/core";
 
 /**
  * The registry section of an environment's config and its rules. The same rule functions check
@@ -16,6 +16,16 @@ export interface RegistryConfig {
   readonly keepReleaseImages: number;
   /** Replicate every repository to `backup.drRegion`. */
   readonly replicateToDr: boolean;
+  /**
+   * A DR environment's images: the name of the environment whose registry replicates into this
+   * one's region (e.g. `prod` for the rebuild of procedure C in docs/disaster-recovery.md). The
+   * environment then creates no repositories: it reads that environment's replicas
+   * (`<project>-<source>/<service>`) and leaves them when destroyed. The source must be another
+   * environment of the same project and account whose registry replicates to this region, with
+   * every service listed here and the same image lifecycle (the replicas get the source's).
+   * @default - the environment creates its own repositories `<project>-<env>/<service>`
+   */
+  readonly replicasOf?: string;
 }
 
 /** ECR repository names: lowercase path segments of letters/digits separated by . _ - . */
@@ -77,4 +87,76 @@ export function checkRegistryConfig(
   checkRepositories(p, `${field}.repositories`, registry.repositories);
   checkImageLifecycle(p, (name) => `${field}.${name}`, registry);
   p.check(typeof registry.replicateToDr === "boolean", `${field}.replicateToDr`, registry.replicateToDr, "true or false");
+  if (registry.replicasOf !== undefined) checkName(p, `${field}.replicasOf`, registry.replicasOf);
+}
+
+/** What the registry rules between environments read of one environment. */
+export interface RegistryPlacement {
+  /** The environment's name (what `replicasOf` names). */
+  readonly name?: string;
+  /** The environment's field prefix (its registry is `<field>.registry`). */
+  readonly field: string;
+  readonly project?: string;
+  readonly accountId?: string;
+  readonly region?: string;
+  /** Where its registry replicates to when `registry.replicateToDr` is set (`backup.drRegion`). */
+  readonly drRegion?: string;
+  readonly registry?: RegistryConfig;
+}
+
+/**
+ * The registry rules between environments:
+ * - ECR keeps one replication configuration per account and region
+ *   (`aws_ecr_replication_configuration`): two environments there cannot both set `replicateToDr`;
+ * - `replicasOf` names another environment of the same project and account whose registry
+ *   replicates into this environment's region and has every service listed here, with the same
+ *   image lifecycle; that environment must have repositories of its own (no chains).
+ * Reported on the later (or the replicating) environment, naming both.
+ */
+export function checkRegistriesAcrossEnvironments(p: ProblemCollector, environments: readonly RegistryPlacement[]): void {
+  const placed = environments.filter((e) => e.registry !== null && typeof e.registry === "object");
+  const replicatesTo = (e: RegistryPlacement) => (e.registry?.replicateToDr === true ? e.drRegion : undefined);
+  placed.forEach((later, j) => {
+    const earlier = placed.slice(0, j).find((e) => replicatesTo(e) && replicatesTo(later) && e.accountId === later.accountId && e.region === later.region);
+    if (earlier) {
+      p.add(
+        `${later.field}.registry.replicateToDr`,
+        true,
+        `false: ${earlier.name} already replicates the registry of account ${later.accountId} in ${later.region} (aws_ecr_replication_configuration is one per account and region); replicate from one environment there`,
+      );
+    }
+  });
+  for (const env of placed) {
+    const name = env.registry!.replicasOf;
+    if (typeof name !== "string") continue;
+    const field = `${env.field}.registry`;
+    const source = placed.find((e) => e.name === name && e !== env);
+    if (!source) {
+      const others = placed.filter((e) => e !== env).map((e) => e.name);
+      p.add(`${field}.replicasOf`, name, `another environment of the platform (${others.join(", ")}) whose registry replicates to ${env.region}`);
+      continue;
+    }
+    const checks: [boolean, string][] = [
+      [source.project === env.project, `an environment of project ${env.project}: ${name} is of ${source.project}`],
+      [source.accountId === env.accountId, `an environment of account ${env.accountId}: ${name} is in ${source.accountId}`],
+      [source.registry!.replicasOf === undefined, `an environment with repositories of its own: ${name} uses the replicas of ${source.registry!.replicasOf}`],
+      [
+        replicatesTo(source) === env.region,
+        `an environment whose registry replicates to ${env.region} (registry.replicateToDr and backup.drRegion): ${name} replicates ${replicatesTo(source) ? `to ${replicatesTo(source)}` : "nowhere"}`,
+      ],
+    ];
+    const failed = checks.find(([ok]) => !ok);
+    if (failed) {
+      p.add(`${field}.replicasOf`, name, failed[1]);
+      continue;
+    }
+    const theirs = Array.isArray(source.registry!.repositories) ? source.registry!.repositories : [];
+    (Array.isArray(env.registry!.repositories) ? env.registry!.repositories : []).forEach((service, i) => {
+      p.check(theirs.includes(service), `${field}.repositories[${i}]`, service, `one of ${name}'s repositories (${theirs.join(", ")}): only those are replicated`);
+    });
+    for (const key of ["untaggedImageExpiryDays", "keepReleaseImages"] as const) {
+      const value = source.registry![key];
+      p.check(env.registry![key] === value, `${field}.${key}`, env.registry![key], `${name}'s value (${value}): the replicas' lifecycle is ${name}'s (its repository creation template)`);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import {
   checkLogRetention,
+  cidrsOverlap,
   isNetworkAligned,
   isPrivateRange,
   parseCidr,
@@ -125,4 +126,49 @@ export function checkNetworkConfig(
   checkVpcCidr(p, f("vpcCidr"), n.vpcCidr);
   checkNatGateways(p, f("natGateways"), n.natGateways, context.production);
   checkLogRetention(p, f("flowLogRetentionDays"), n.flowLogRetentionDays, context.production);
+}
+
+/** Where one environment's network sits, as the rule between environments' networks needs it. */
+export interface NetworkPlacement {
+  /** The environment's name, as messages name it. */
+  readonly name?: string;
+  /** The environment's field prefix (its network fields are `<field>.vpcCidr`, …). */
+  readonly field: string;
+  readonly accountId?: string;
+  readonly region?: string;
+  readonly vpcCidr?: string;
+  /**
+   * The environment's DR region, where it is rebuilt after a region loss: a network there
+   * may be peered with this one (copies flow back, data is moved home), so it needs its own range.
+   */
+  readonly drRegion?: string;
+}
+
+/**
+ * Refuses two environments of one account whose VPC ranges overlap when their networks can meet:
+ * in the same region (peering, Transit Gateway, shared endpoints and on-premises routes all need
+ * distinct ranges), or when one is in the other's DR region (the DR rebuild of procedure C in
+ * docs/disaster-recovery.md, peered with its source when failing back). Equal ranges in other
+ * accounts, or in regions neither recovers into, are fine. Reported on the later environment,
+ * naming both environments and both ranges.
+ */
+export function checkNetworkOverlaps(p: ProblemCollector, networks: readonly NetworkPlacement[]): void {
+  const placed = networks.flatMap((n) => {
+    const cidr = typeof n.vpcCidr === "string" ? parseCidr(n.vpcCidr) : undefined;
+    return cidr && typeof n.accountId === "string" && typeof n.region === "string" ? [{ ...n, cidr }] : [];
+  });
+  placed.forEach((later, j) => {
+    for (const earlier of placed.slice(0, j)) {
+      if (later.accountId !== earlier.accountId || !cidrsOverlap(earlier.cidr, later.cidr)) continue;
+      const where =
+        later.region === earlier.region
+          ? `both in account ${later.accountId}, region ${later.region}`
+          : later.region === earlier.drRegion
+            ? `both in account ${later.accountId}; ${later.region} is ${earlier.name}'s DR region, where the two networks may be peered`
+            : earlier.region === later.drRegion
+              ? `both in account ${later.accountId}; ${earlier.region} is ${later.name}'s DR region, where the two networks may be peered`
+              : undefined;
+      if (where) p.add(`${later.field}.vpcCidr`, later.vpcCidr, `a range that does not overlap ${earlier.name}'s vpcCidr ${earlier.vpcCidr} (${where})`);
+    }
+  });
 }
