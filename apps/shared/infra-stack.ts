@@ -83,6 +83,9 @@ export class InfraStack extends EnvironmentStack {
       keepReleaseImages: config.registry.keepReleaseImages,
       forceDelete: !config.production,
       replicationRegion: config.registry.replicateToDr ? config.backup.drRegion : undefined,
+      replicationProvider: this.drProvider,
+      replicasOf: config.registry.replicasOf ? new Naming(config.project, config.registry.replicasOf) : undefined,
+      tags: environmentTags(config),
       region: config.region,
       production: config.production,
     });

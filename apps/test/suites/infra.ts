@@ -115,7 +115,9 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       expect(Object.keys(r.aws_db_instance)).toEqual(["Database_B269D8BB"]);
       expect(Object.keys(r.aws_backup_vault)).toContain("Backup_Vault_D1FD0DC4");
       expect(Object.keys(r.aws_eks_node_group).map(withoutHash).sort()).toEqual(Object.keys(config.cluster.nodeGroups).map((g) => `Cluster_NodeGroup-${g}`).sort());
-      expect(Object.keys(r.aws_ecr_repository).map(withoutHash).sort()).toEqual(config.registry.repositories.map((repo) => `Registry_${repo}`).sort());
+      // A DR environment reads its source's replicas instead of managing repositories.
+      const repositories = config.registry.replicasOf ? json.data!.aws_ecr_repository : r.aws_ecr_repository;
+      expect(Object.keys(repositories).map(withoutHash).sort()).toEqual(config.registry.repositories.map((repo) => `Registry_${repo}`).sort());
     });
 
     it("lets the database admit only the cluster security group, from the database subnets", () => {
@@ -160,6 +162,25 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       if (config.registry.replicateToDr) expect(replication[0].replication_configuration.rule[0].destination[0].region).toBe(config.backup.drRegion);
       else expect(replication).toEqual([]);
       for (const repo of resources(json, "aws_ecr_repository")) expect(repo.force_delete).toBe(!config.production);
+    });
+
+    it("gives the replicas in the DR region the repositories' immutability, lifecycle and a CMK there (a creation template)", () => {
+      const templates = resources(json, "aws_ecr_repository_creation_template");
+      if (!config.registry.replicateToDr) {
+        expect(templates).toEqual([]);
+        return;
+      }
+      const [template] = templates;
+      const prefix = `${config.project}-${config.registry.replicasOf ?? config.name}`;
+      expect(template).toMatchObject({ prefix, applied_for: ["REPLICATION"], provider: "aws.dr", image_tag_mutability: "IMMUTABLE" });
+      expect(resources(json, "aws_ecr_replication_configuration")[0].replication_configuration.rule[0].repository_filter[0].filter).toBe(`${prefix}/`);
+      for (const repo of resources(json, "aws_ecr_repository")) {
+        expect(repo.image_tag_mutability).toBe(template.image_tag_mutability);
+        expect(repo.encryption_configuration[0].encryption_type).toBe(template.encryption_configuration[0].encryption_type);
+      }
+      for (const policy of resources(json, "aws_ecr_lifecycle_policy")) expect(policy.policy).toBe(template.lifecycle_policy);
+      const keyId = /^\$\{aws_kms_key\.(.+)\.arn\}$/.exec(template.encryption_configuration[0].kms_key)![1];
+      expect(json.resource!.aws_kms_key[keyId]).toMatchObject({ provider: "aws.dr", enable_key_rotation: true });
     });
 
     it("lets the nodes pull from every repository", () => {
