@@ -133,7 +133,7 @@ export function checkRegistriesAcrossEnvironments(p: ProblemCollector, environme
     const source = placed.find((e) => e.name === name && e !== env);
     if (!source) {
       const others = placed.filter((e) => e !== env).map((e) => e.name);
-      p.add(`${field}.replicasOf`, name, `another environment of the platform (${others.join(", ")}) whose registry replicates to ${env.region}`);
+      p.add(`${field}.replicasOf`, name, `another environment of the platform (${others.length ? others.join(", ") : "there is none"}) whose registry replicates to ${env.region}`);
       continue;
     }
     const checks: [boolean, string][] = [
