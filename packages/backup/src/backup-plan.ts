@@ -173,10 +173,17 @@ export class BackupPlan extends Construct {
       }),
     });
 
+    // The trust policy of the AWS Backup developer guide ("IAM service roles"), without a
+    // condition: its confused-deputy guidance ("Cross-service confused deputy prevention") puts
+    // aws:SourceArn / aws:SourceAccount in resource policies (the SNS topic and KMS key below),
+    // and documents no condition key for this role's trust. A condition AWS Backup does not
+    // satisfy fails every job ("cannot be assumed by AWS Backup"), with nothing at apply time.
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-service-confused-deputy-prevention.html
     this.role = new IamRole(this, "ServiceRole", {
       name: `${name}-service`,
       description: `AWS Backup service role of ${name}`,
-      assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com", fromAccount(caller.accountId)),
+      assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com"),
     });
     for (const policy of ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"]) {
       new IamRolePolicyAttachment(this, `ServiceRole${policy}`, {

@@ -67,6 +67,12 @@ describe("BackupPlan (dev: one daily rule)", () => {
     expect(trust.Statement[0].Principal).toEqual({ Service: "backup.amazonaws.com" });
   });
 
+  it("lets AWS Backup assume its service role with the trust policy its developer guide documents, without condition keys", () => {
+    // A condition AWS Backup does not satisfy makes every job fail with "cannot be assumed by AWS Backup".
+    const trust = JSON.parse(onlyResource(json, "aws_iam_role").assume_role_policy);
+    expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+  });
+
   it("sends job events to an encrypted SNS topic that AWS Backup may publish to", () => {
     const topic = onlyResource(json, "aws_sns_topic");
     expect(topic.kms_master_key_id).toMatch(/aws_kms_key\.Backup_NotificationKey/);
