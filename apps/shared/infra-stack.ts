@@ -155,6 +155,7 @@ export class InfraStack extends EnvironmentStack {
       database_username: [this.database.masterUsername, "Master user name (its password is only in the secret)"],
       database_secret_arn: [this.database.masterUserSecretArn, "Secrets Manager secret holding the master credentials"],
       database_security_group_id: [this.database.securityGroupId, "Security group of the database"],
+      database_parameter_group_name: [this.database.parameterGroup.name, "Parameter group of the database (its name is generated)"],
       database_secret_kms_key_arn: [this.database.key.arn, "KMS key that encrypts the database and its credentials secret"],
       backup_selection_tag_value: [this.backup.selectionTagValue, `Value of the "${BACKUP_TAG_KEY}" tag that puts a resource into the backup plan`],
       backup_vault_name: [this.backup.vaultName, "AWS Backup vault of the environment"],

@@ -58,6 +58,18 @@ describe("docs/disaster-recovery.md matches the synthesized stacks", () => {
     }
   });
 
+  it("takes generated names in its commands from the infra stack's outputs", () => {
+    // The parameter group's name is generated (name_prefix): a command can only name it through the output.
+    const infra = prodAndBootstrap.filter((s) => s.name !== "bootstrap");
+    const values = [...DOC.matchAll(/--db-parameter-group-name\s+(\S+)/g)].map((m) => m[1]);
+    expect(values.length).toBeGreaterThan(0);
+    for (const value of values) {
+      const output = /^<([a-z_]+)>$/.exec(value)?.[1];
+      expect(output, `--db-parameter-group-name ${value}: not <an infra output>`).toBeDefined();
+      for (const stack of infra) expect(stack.json.output?.[output!], `${output} in ${stack.name}`).toBeDefined();
+    }
+  });
+
   it("names only vaults, keys, topics, repositories, buckets and schedules that exist", () => {
     const names = inlineCode(DESCRIPTIVE).filter((code) => /^(qod[-_/]|alias\/|cron\()/.test(code));
     expect(names.length).toBeGreaterThan(10);

@@ -62,6 +62,7 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
         "cluster_security_group_id",
         "database_endpoint",
         "database_name",
+        "database_parameter_group_name",
         "database_port",
         "database_secret_arn",
         "database_secret_kms_key_arn",

@@ -78,6 +78,21 @@ export function invariantsSuite(label: string, definition: PlatformDefinition): 
       for (const db of databases) expect(db).toMatchObject({ publicly_accessible: false, storage_encrypted: true, skip_final_snapshot: false });
     });
 
+    it("gives every resource replaced create-before-destroy a generated name, so old and new can coexist", () => {
+      const fixedNames = ["name", "identifier", "node_group_name", "bucket"];
+      let replacedFirst = 0;
+      for (const { name, json } of stacks) {
+        for (const [type, byName] of Object.entries(json.resource ?? {})) {
+          for (const [id, res] of Object.entries(byName)) {
+            if (res.lifecycle?.create_before_destroy !== true) continue;
+            replacedFirst++;
+            for (const key of fixedNames) expect(res[key], `${name} ${type}.${id} ${key}`).toBeUndefined();
+          }
+        }
+      }
+      expect(replacedFirst).toBeGreaterThan(0);
+    });
+
     it("rotates every KMS key", () => {
       for (const { json } of stacks) for (const key of resources(json, "aws_kms_key")) expect(key.enable_key_rotation).toBe(true);
     });

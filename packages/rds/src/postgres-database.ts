@@ -104,6 +104,8 @@ const DEFAULTS: DatabaseSizing = {
 export class PostgresDatabase extends Construct {
   public readonly instance: DbInstance;
   public readonly securityGroup: SecurityGroup;
+  /** The parameter group; its name is generated from `<identifier>-` (read it from here or the stack's output). */
+  public readonly parameterGroup: DbParameterGroup;
   public readonly key: KmsKey;
   /** Host name of the instance. */
   public readonly endpoint: string;
@@ -184,8 +186,10 @@ export class PostgresDatabase extends Construct {
       });
     });
 
-    const parameters = new DbParameterGroup(this, "Parameters", {
-      name: identifier,
+    // Replaced (new family, changed static parameter) create-before-destroy: the new group needs
+    // a name of its own while the old one still exists, so Terraform generates it from the prefix.
+    this.parameterGroup = new DbParameterGroup(this, "Parameters", {
+      namePrefix: `${identifier}-`,
       family: VERSIONS.rds.parameterGroupFamily.version,
       description: `TLS-only, slow-statement logging for ${identifier}`,
       parameter: [
@@ -242,7 +246,7 @@ export class PostgresDatabase extends Construct {
       publiclyAccessible: false,
       dbSubnetGroupName: subnetGroup.name,
       vpcSecurityGroupIds: [this.securityGroup.id],
-      parameterGroupName: parameters.name,
+      parameterGroupName: this.parameterGroup.name,
       caCertIdentifier: VERSIONS.rds.caCertificate.version,
       backupRetentionPeriod: sizing.backupRetentionDays,
       backupWindow,

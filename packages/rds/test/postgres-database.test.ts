@@ -62,6 +62,16 @@ describe("PostgresDatabase with defaults", () => {
     );
   });
 
+  it("creates a replacement parameter group before destroying the old one, so it takes a generated name", () => {
+    // A fixed name and create_before_destroy fail with DBParameterGroupAlreadyExists on the next family.
+    const params = onlyResource(json, "aws_db_parameter_group");
+    expect(params.name).toBeUndefined();
+    expect(params.name_prefix).toBe("qod-dev-postgres-");
+    expect(params.lifecycle).toEqual({ create_before_destroy: true });
+    const [id] = Object.keys(json.resource!.aws_db_parameter_group);
+    expect(db().parameter_group_name).toBe(`\${aws_db_parameter_group.${id}.name}`);
+  });
+
   it("lets RDS generate and keep the master password in Secrets Manager under the CMK, and enables IAM auth", () => {
     expect(db()).toMatchObject({ manage_master_user_password: true, iam_database_authentication_enabled: true, username: "qod_admin" });
     expect(db().master_user_secret_kms_key_id).toMatch(/aws_kms_key\.Database_Key_/);
