@@ -93,6 +93,18 @@ export function invariantsSuite(label: string, definition: PlatformDefinition): 
       expect(replacedFirst).toBeGreaterThan(0);
     });
 
+    it("names each database's final snapshot per instance generation (a random suffix kept by the instance's identifier), with the random provider pinned", () => {
+      for (const { name, json } of stacks) {
+        for (const db of resources(json, "aws_db_instance")) {
+          const suffix = /^(.+)-\$\{random_id\.([A-Za-z0-9_-]+)\.hex\}$/.exec(String(db.final_snapshot_identifier));
+          expect(suffix, `${name} final_snapshot_identifier ${db.final_snapshot_identifier}`).not.toBeNull();
+          expect(suffix![1].startsWith(`${db.identifier}-`), name).toBe(true);
+          expect(json.resource!.random_id[suffix![2]].keepers.identifier, name).toBe(db.identifier);
+          expect(json.terraform!.required_providers.random, name).toEqual({ source: "hashicorp/random", version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+        }
+      }
+    });
+
     it("rotates every KMS key", () => {
       for (const { json } of stacks) for (const key of resources(json, "aws_kms_key")) expect(key.enable_key_rotation).toBe(true);
     });

@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Aspects, TerraformStack } from "cdktf";
+import { Aspects, TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { configureS3Backend } from "./backend";
 import type { EnvironmentBase } from "./environment";
@@ -38,4 +38,25 @@ export class EnvironmentStack extends TerraformStack {
     this.addOverride("terraform.required_version", VERSIONS.terraform.version);
     Aspects.of(this).add(new RequiredTagsAspect());
   }
+}
+
+/** A provider used without a prebuilt binding: only its `required_providers` entry and an empty configuration. */
+class UnboundProvider extends TerraformProvider {}
+
+/**
+ * The provider `name` of the stack of `scope`, for resources made with cdktf's generic
+ * `TerraformResource` (no binding package): made once per stack, with `source` and the exact
+ * version pinned in `VERSIONS.providers` in `required_providers`. Every construct that uses the
+ * provider calls it.
+ */
+export function requireProvider(scope: Construct, name: keyof typeof VERSIONS.providers, source: string): TerraformProvider {
+  const stack = TerraformStack.of(scope);
+  const id = `provider-${name}`;
+  const existing = stack.node.tryFindChild(id);
+  if (existing !== undefined && TerraformProvider.isTerraformProvider(existing)) return existing;
+  return new UnboundProvider(stack, id, {
+    terraformResourceType: name,
+    terraformGeneratorMetadata: { providerName: name, providerVersion: VERSIONS.providers[name].version },
+    terraformProviderSource: source,
+  });
 }

@@ -34,6 +34,11 @@ export const VERSIONS = {
       chosen: "2026-11-22",
       note: "fixed by @cdktf/provider-helm 12.1.2 (helm 3.x: set and kubernetes are attributes)",
     },
+    random: {
+      version: "3.9.0",
+      chosen: "2026-11-23",
+      note: "hashicorp/random v3.9.0, released 2026-05-12 (CHANGELOG of hashicorp/terraform-provider-random; newest 3.x found); no binding package: random_id is declared with cdktf's generic TerraformResource and the pin through requireProvider",
+    },
   },
   eks: {
     kubernetes: {

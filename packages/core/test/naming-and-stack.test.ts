@@ -1,7 +1,7 @@
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { App, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { EnvironmentStack, Naming, RequiredTagsAspect, stateKey, VERSIONS, SUPPORTED_EKS_VERSIONS } from "../src";
+import { EnvironmentStack, Naming, RequiredTagsAspect, requireProvider, stateKey, VERSIONS, SUPPORTED_EKS_VERSIONS } from "../src";
 import { devConfig, freshDir, TfJson } from "../../../test/helpers";
 import { Aspects, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -75,6 +75,18 @@ describe("RequiredTagsAspect", () => {
 
   it("fails synth when there are no default tags at all", () => {
     expect(() => stackWith(undefined).synth()).toThrow(/missing required tag\(s\) project, environment, owner, managed-by/);
+  });
+});
+
+describe("requireProvider", () => {
+  it("declares a provider without a binding once per stack, pinned to its exact version", () => {
+    const json: TfJson = JSON.parse(
+      Testing.synthScope((scope) => {
+        expect(requireProvider(scope, "random", "hashicorp/random")).toBe(requireProvider(scope, "random", "hashicorp/random"));
+      }),
+    );
+    expect(json.terraform!.required_providers.random).toEqual({ source: "hashicorp/random", version: VERSIONS.providers.random.version });
+    expect(json.provider!.random).toEqual([{}]);
   });
 });
 

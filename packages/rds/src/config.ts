@@ -79,6 +79,10 @@ export function checkPerformanceInsightsRetention(p: ProblemCollector, field: st
   );
 }
 
+/** RDS's rule for a DB snapshot identifier (what a final snapshot is named). */
+export const RDS_SNAPSHOT_IDENTIFIER_PATTERN = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$/;
+export const RDS_SNAPSHOT_IDENTIFIER_RULE = "1-255 letters, digits or hyphens, starting with a letter, without two hyphens in a row or a trailing hyphen";
+
 /** Checks the snapshot a database is restored from: an RDS snapshot name or ARN. */
 export function checkSnapshotIdentifier(p: ProblemCollector, field: string, snapshot: string): void {
   p.check(

@@ -15,14 +15,25 @@ import {
   fromAccount,
   Naming,
   ProblemCollector,
+  requireProvider,
   serviceTrustPolicy,
   VERSIONS,
 } from "@qod/core";
+import { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { checkDatabaseSizing, checkPerformanceInsightsRetention, checkSnapshotIdentifier, DatabaseSizing } from "./config";
+import {
+  checkDatabaseSizing,
+  checkPerformanceInsightsRetention,
+  checkSnapshotIdentifier,
+  DatabaseSizing,
+  RDS_SNAPSHOT_IDENTIFIER_PATTERN,
+  RDS_SNAPSHOT_IDENTIFIER_RULE,
+} from "./config";
 
 /** PostgreSQL's port. */
 export const POSTGRES_PORT = 5432;
+/** Bytes of the final snapshot's random suffix (`random_id`): 8 hex characters. */
+export const FINAL_SNAPSHOT_SUFFIX_BYTES = 4;
 /** Log streams exported to CloudWatch Logs. */
 export const POSTGRES_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
@@ -148,10 +159,14 @@ export class PostgresDatabase extends Construct {
     if (props.restoreFromSnapshot !== undefined) {
       checkSnapshotIdentifier(p, "restoreFromSnapshot", props.restoreFromSnapshot);
     }
-    p.throwIfAny();
-
     const { naming } = props;
     const identifier = naming.name("postgres");
+    // `<identifier>-final-<hex>`: the longest name the suffix can give must be one RDS accepts.
+    const finalSnapshotPrefix = `${identifier}-final-`;
+    const longestFinalSnapshot = `${finalSnapshotPrefix}${"f".repeat(2 * FINAL_SNAPSHOT_SUFFIX_BYTES)}`;
+    p.check(RDS_SNAPSHOT_IDENTIFIER_PATTERN.test(longestFinalSnapshot), "naming", longestFinalSnapshot, `a final snapshot identifier RDS accepts: ${RDS_SNAPSHOT_IDENTIFIER_RULE}`);
+    p.throwIfAny();
+
     const partition = new DataAwsPartition(this, "Partition");
     const caller = new DataAwsCallerIdentity(this, "CallerIdentity");
 
@@ -222,6 +237,35 @@ export class PostgresDatabase extends Construct {
         }),
     );
 
+    // From a snapshot, the database and master user come from the snapshot.
+    const storageKmsKeyId = this.key.arn;
+    const dbName = props.restoreFromSnapshot ? undefined : databaseName;
+    const username = props.restoreFromSnapshot ? undefined : masterUsername;
+
+    // The final snapshot's name must be new for every instance that is destroyed: a fixed
+    // `<identifier>-final` fails the second teardown with DBSnapshotAlreadyExists. As
+    // terraform-aws-modules/rds does, a random suffix renewed whenever the instance is replaced:
+    // its keepers are the instance's arguments that force a replacement.
+    let finalSnapshotIdentifier: string | undefined;
+    if (!sizing.skipFinalSnapshot) {
+      requireProvider(this, "random", "hashicorp/random");
+      const suffix = new TerraformResource(this, "FinalSnapshotSuffix", {
+        terraformResourceType: "random_id",
+        terraformGeneratorMetadata: { providerName: "random" },
+      });
+      suffix.addOverride("byte_length", FINAL_SNAPSHOT_SUFFIX_BYTES);
+      suffix.addOverride("keepers", {
+        identifier,
+        engine: "postgres",
+        kms_key_id: storageKmsKeyId ?? "",
+        snapshot_identifier: props.restoreFromSnapshot ?? "",
+        storage_encrypted: "true",
+        db_name: dbName ?? "",
+        username: username ?? "",
+      });
+      finalSnapshotIdentifier = `${finalSnapshotPrefix}${suffix.getStringAttribute("hex")}`;
+    }
+
     this.instance = new DbInstance(this, "Resource", {
       identifier,
       engine: "postgres",
@@ -233,11 +277,10 @@ export class PostgresDatabase extends Construct {
       allocatedStorage: sizing.allocatedStorageGiB,
       maxAllocatedStorage: sizing.maxAllocatedStorageGiB,
       storageEncrypted: true,
-      kmsKeyId: this.key.arn,
-      // From a snapshot, the database and master user come from the snapshot.
+      kmsKeyId: storageKmsKeyId,
       snapshotIdentifier: props.restoreFromSnapshot,
-      dbName: props.restoreFromSnapshot ? undefined : databaseName,
-      username: props.restoreFromSnapshot ? undefined : masterUsername,
+      dbName,
+      username,
       manageMasterUserPassword: true,
       masterUserSecretKmsKeyId: this.key.arn,
       iamDatabaseAuthenticationEnabled: true,
@@ -254,7 +297,7 @@ export class PostgresDatabase extends Construct {
       copyTagsToSnapshot: true,
       deleteAutomatedBackups: false,
       skipFinalSnapshot: sizing.skipFinalSnapshot,
-      finalSnapshotIdentifier: sizing.skipFinalSnapshot ? undefined : `${identifier}-final`,
+      finalSnapshotIdentifier,
       deletionProtection: sizing.deletionProtection,
       performanceInsightsEnabled: true,
       performanceInsightsKmsKeyId: this.key.arn,

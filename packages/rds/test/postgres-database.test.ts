@@ -86,7 +86,6 @@ describe("PostgresDatabase with defaults", () => {
       maintenance_window: "sun:03:30-sun:04:30",
       copy_tags_to_snapshot: true,
       skip_final_snapshot: false,
-      final_snapshot_identifier: "qod-dev-postgres-final",
       deletion_protection: false,
       multi_az: false,
     });
@@ -103,6 +102,47 @@ describe("PostgresDatabase with defaults", () => {
 
   it("carries the backup selection tag", () => {
     expect(db().tags).toMatchObject({ backup: "qod-dev-backup" });
+  });
+});
+
+/** RDS's rule for a DB snapshot identifier: 1-255 letters, digits or hyphens, starting with a letter, no "--", no trailing hyphen. */
+const RDS_SNAPSHOT_IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$/;
+
+describe("PostgresDatabase final snapshot", () => {
+  const json = synth();
+  const db = onlyResource(json, "aws_db_instance");
+  const [suffixId, suffix] = Object.entries(json.resource!.random_id ?? {})[0] ?? [];
+
+  it("names the final snapshot after the instance and a random suffix, so a second teardown does not collide with the first's snapshot", () => {
+    expect(db.final_snapshot_identifier).toBe(`qod-dev-postgres-final-\${random_id.${suffixId}.hex}`);
+    expect(suffix).toMatchObject({ byte_length: 4 });
+  });
+
+  it("renews the suffix with every instance generation: its keepers are the instance's attributes that force a replacement", () => {
+    expect(Object.keys(suffix.keepers).sort()).toEqual(["db_name", "engine", "identifier", "kms_key_id", "snapshot_identifier", "storage_encrypted", "username"]);
+    for (const [attribute, kept] of Object.entries(suffix.keepers)) expect(kept, attribute).toBe(String(db[attribute] ?? ""));
+  });
+
+  it("pins the random provider it uses, as the stack pins aws", () => {
+    expect(json.terraform?.required_providers?.random).toEqual({ source: "hashicorp/random", version: VERSIONS.providers.random.version });
+    expect(VERSIONS.providers.random.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("keeps the final snapshot name within RDS's identifier rules for the longest project and environment names", () => {
+    const longest = onlyResource(synth({ naming: new Naming("abcdefghijkl", "abcdefghijkl") }), "aws_db_instance");
+    const name = String(longest.final_snapshot_identifier).replace(/\$\{random_id\.[^}]+\.hex\}/, "ffffffff");
+    expect(name).toMatch(RDS_SNAPSHOT_IDENTIFIER);
+    expect(name).toMatch(/-ffffffff$/);
+  });
+
+  it("fails when the names give a final snapshot identifier RDS refuses", () => {
+    expect(() => synth({ naming: new Naming("q--d", "dev") })).toThrow(/naming: got "q--d-dev-postgres-final-ffffffff"; allowed: a final snapshot identifier RDS accepts/);
+  });
+
+  it("makes no suffix when no final snapshot is taken", () => {
+    const skipped = synth({ skipFinalSnapshot: true });
+    expect(onlyResource(skipped, "aws_db_instance").final_snapshot_identifier).toBeUndefined();
+    expect(resources(skipped, "random_id")).toEqual([]);
   });
 });
 
