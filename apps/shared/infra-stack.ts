@@ -100,6 +100,7 @@ export class InfraStack extends EnvironmentStack {
       vaultLock: config.backup.vaultLock,
       restoreTesting: config.backup.restoreTesting,
       notificationEmails: config.backup.notificationEmails,
+      production: config.production,
     });
 
     this.database = new PostgresDatabase(this, "Database", {

@@ -84,6 +84,7 @@ const build = {
       drProvider: c.backup.drRegion ? new AwsProvider(scope, "aws-dr", { alias: "dr", region: c.backup.drRegion }) : undefined,
       vaultLock: c.backup.vaultLock,
       notificationEmails: c.backup.notificationEmails,
+      production: c.production,
     }),
 };
 
@@ -111,6 +112,8 @@ describe("config sections and constructs share their rules", () => {
     ["a snapshot that is not an RDS snapshot", { ...dev, database: { ...dev.database, restoreFromSnapshot: "s3://bucket/dump.sql" } }, "database", "dev.database.restoreFromSnapshot", "restoreFromSnapshot"],
     ["a production database without a standby", { ...prod, database: { ...prod.database, multiAz: false } }, "database", "prod.database.multiAz", "database.multiAz"],
     ["a vault lock longer than a rule keeps points", { ...prod, backup: { ...prod.backup, vaultLock: { minRetentionDays: 40, maxRetentionDays: 400 } } }, "backup", "prod.backup.vaultLock.minRetentionDays", "vaultLock.minRetentionDays"],
+    ["deletion protection outside production", { ...dev, database: { ...dev.database, deletionProtection: true } }, "database", "dev.database.deletionProtection", "database.deletionProtection"],
+    ["a vault lock outside production", { ...dev, backup: { ...dev.backup, vaultLock: { minRetentionDays: 7, maxRetentionDays: 30 } } }, "backup", "dev.backup.vaultLock", "vaultLock"],
     ["a notification address that is not one", { ...dev, backup: { ...dev.backup, notificationEmails: ["ops"] } }, "backup", "dev.backup.notificationEmails[0]", "notificationEmails[0]"],
   ])("%s is refused by the config and by the construct in the same words", (_, config, section, configField, propField) => {
     // GIVEN one bad value in a config

@@ -204,6 +204,16 @@ describe("validateEnvironmentConfig", () => {
       expect(fields).toEqual(["prod.backup.drRegion", "prod.backup.rules", "prod.backup.vaultLock", "prod.backup.restoreTesting"]);
     });
 
+    it("fails when a non-production environment could not be torn down in one destroy: a vault lock or deletion protection", () => {
+      const config = devConfig();
+      const fields = problemFields({
+        ...config,
+        database: { ...config.database, deletionProtection: true },
+        backup: { ...config.backup, vaultLock: { minRetentionDays: 7, maxRetentionDays: 30 } },
+      });
+      expect(fields).toEqual(["dev.backup.vaultLock", "dev.database.deletionProtection"]);
+    });
+
     it("fails when the vault lock minimum exceeds a rule's retention", () => {
       const config = prodConfig();
       const fields = problemFields({ ...config, backup: { ...config.backup, vaultLock: { minRetentionDays: 40, maxRetentionDays: 400 } } });

@@ -158,6 +158,17 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       expect(resources(json, "aws_backup_restore_testing_selection").map((s) => s.protected_resource_type)).toEqual(backup.restoreTesting ? ["RDS"] : []);
     });
 
+    it("lets only non-production come down in one terraform destroy: vaults emptied on destroy, no vault lock, no deletion protection", () => {
+      const vaults = resources(json, "aws_backup_vault");
+      expect(vaults).toHaveLength(config.backup.drRegion ? 2 : 1);
+      for (const vault of vaults) expect(vault.force_destroy, vault.name).toBe(!config.production);
+      if (!config.production) {
+        expect(resources(json, "aws_backup_vault_lock_configuration")).toEqual([]);
+        expect(onlyResource(json, "aws_db_instance").deletion_protection).toBe(false);
+        expect(onlyResource(json, "aws_eks_cluster").deletion_protection).toBe(false);
+      }
+    });
+
     it("replicates images to the DR region only where configured, and lets only non-production destroy repositories with images", () => {
       const replication = resources(json, "aws_ecr_replication_configuration");
       if (config.registry.replicateToDr) expect(replication[0].replication_configuration.rule[0].destination[0].region).toBe(config.backup.drRegion);

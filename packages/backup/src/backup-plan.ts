@@ -24,7 +24,7 @@ import {
   serviceTrustPolicy,
 } from "@qod/core";
 import { Construct } from "constructs";
-import { BackupRuleSizing, checkBackupRule, checkNotificationEmails, checkVaultLock, VaultLockOptions } from "./config";
+import { BackupRuleSizing, checkBackupRule, checkNotificationEmails, checkVaultLock, checkVaultLockPlacement, VaultLockOptions } from "./config";
 
 /** The tag key that puts a resource into a plan: `backup = <selectionTagValue>`. */
 export const BACKUP_TAG_KEY = "backup";
@@ -47,7 +47,8 @@ export interface BackupPlanProps {
   /** The DR provider's region. Required with `drProvider`. */
   readonly drRegion?: string;
   /**
-   * Lock the vaults so recovery points cannot be deleted before `minRetentionDays`.
+   * Lock the vaults so recovery points cannot be deleted before `minRetentionDays`. Required in
+   * production, refused elsewhere.
    * @default - no lock
    */
   readonly vaultLock?: VaultLockOptions;
@@ -61,6 +62,13 @@ export interface BackupPlanProps {
    * @default []
    */
   readonly notificationEmails?: readonly string[];
+  /**
+   * Production rules: the vaults keep their recovery points when the stack is destroyed
+   * (`force_destroy = false`) and are locked. Outside production `terraform destroy` deletes the
+   * recovery points with the vaults, and no lock is allowed, so one destroy takes it all down.
+   * @default false
+   */
+  readonly production?: boolean;
   /**
    * Value of the `backup` tag that selects resources into this plan.
    * @default naming.name("backup")
@@ -106,6 +114,8 @@ export class BackupPlan extends Construct {
       if (props.drRegion === undefined) p.add("drRegion", props.drRegion, "the DR provider's region");
       else checkDrRegion(p, "drRegion", props.drRegion, props.region);
     }
+    const production = props.production ?? false;
+    checkVaultLockPlacement(p, "vaultLock", props.vaultLock, production);
     if (props.vaultLock) checkVaultLock(p, "vaultLock", props.vaultLock, props.rules);
     checkNotificationEmails(p, "notificationEmails", props.notificationEmails ?? []);
     p.throwIfAny();
@@ -118,7 +128,9 @@ export class BackupPlan extends Construct {
     const admin = accountAdministersKey(partition.partition, caller.accountId);
 
     const vaultKey = kmsKey(this, "VaultKey", `Encrypts the recovery points of ${name}`, `alias/${name}`, [admin]);
-    this.vault = new BackupVault(this, "Vault", { name, kmsKeyArn: vaultKey.arn, forceDestroy: false });
+    // Outside production, terraform destroy deletes the recovery points with the vault.
+    const forceDestroy = !production;
+    this.vault = new BackupVault(this, "Vault", { name, kmsKeyArn: vaultKey.arn, forceDestroy });
     this.vaultName = name;
 
     if (props.drProvider) {
@@ -127,7 +139,7 @@ export class BackupPlan extends Construct {
       this.drVault = new BackupVault(this, "DrVault", {
         name: this.drVaultName,
         kmsKeyArn: drKey.arn,
-        forceDestroy: false,
+        forceDestroy,
         provider: props.drProvider,
       });
     }

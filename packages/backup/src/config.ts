@@ -94,6 +94,18 @@ export function checkVaultLock(
   }
 }
 
+/**
+ * Where a vault lock belongs: required in production (recovery points cannot be deleted early),
+ * refused elsewhere, where one `terraform destroy` must take the whole environment down and a
+ * locked vault keeps its recovery points (in compliance mode, for good).
+ */
+export function checkVaultLockPlacement(p: ProblemCollector, field: string, lock: VaultLockOptions | undefined, production: boolean): void {
+  if (production && lock === undefined) p.add(field, lock, "a vault lock in production, so recovery points cannot be deleted early");
+  if (!production && lock !== undefined) {
+    p.add(field, lock, "no vault lock outside production: a non-production environment comes down with one terraform destroy, and a locked vault keeps its recovery points");
+  }
+}
+
 /** Checks the addresses told about failed jobs. */
 export function checkNotificationEmails(p: ProblemCollector, field: string, emails: readonly string[]): void {
   (Array.isArray(emails) ? emails : []).forEach((email, i) =>
@@ -114,7 +126,8 @@ export interface BackupConfig {
   /**
    * Vault lock: recovery points cannot be deleted before `minRetentionDays`. With
    * `changeableForDays` the lock becomes compliance mode (irreversible) after that many days;
-   * without it, governance mode. Required in production.
+   * without it, governance mode. Required in production, refused elsewhere (a non-production
+   * environment comes down with one `terraform destroy`).
    */
   readonly vaultLock?: VaultLockOptions;
   /** Exercise restores of the database on a schedule (AWS Backup restore testing). */
@@ -147,8 +160,8 @@ export function checkBackupConfig(
   if (production && !rules.some((r) => r.copyToDr)) {
     p.add(f("rules"), rules.map((r) => r.name), "at least one rule with copyToDr: true in production");
   }
+  checkVaultLockPlacement(p, f("vaultLock"), b.vaultLock, production);
   if (b.vaultLock !== undefined) checkVaultLock(p, f("vaultLock"), b.vaultLock, rules);
-  else if (production) p.add(f("vaultLock"), b.vaultLock, "a vault lock in production, so recovery points cannot be deleted early");
   if (production) p.check(b.restoreTesting === true, f("restoreTesting"), b.restoreTesting, "true in production");
   checkNotificationEmails(p, f("notificationEmails"), b.notificationEmails);
 }

@@ -33,6 +33,7 @@ const prodJson = () =>
       vaultLock: { minRetentionDays: 35, maxRetentionDays: 400, changeableForDays: 3 },
       restoreTesting: true,
       notificationEmails: ["oncall@example.com"],
+      production: true,
     },
     true,
   );
@@ -42,9 +43,13 @@ describe("BackupPlan (dev: one daily rule)", () => {
 
   it("keeps recovery points in a vault encrypted with a rotating customer-managed key", () => {
     const vault = onlyResource(json, "aws_backup_vault");
-    expect(vault).toMatchObject({ name: "qod-dev-backup", force_destroy: false });
+    expect(vault).toMatchObject({ name: "qod-dev-backup" });
     expect(vault.kms_key_arn).toMatch(/aws_kms_key\.Backup_VaultKey/);
     for (const key of resources(json, "aws_kms_key")) expect(key.enable_key_rotation).toBe(true);
+  });
+
+  it("lets terraform destroy empty the vault outside production", () => {
+    expect(onlyResource(json, "aws_backup_vault").force_destroy).toBe(true);
   });
 
   it("backs up daily and keeps each recovery point 7 days, with no lock, no copy and no restore test", () => {
@@ -105,6 +110,12 @@ describe("BackupPlan (prod: daily, weekly, monthly, DR copies, lock, restore tes
     expect(drKey?.enable_key_rotation).toBe(true);
   });
 
+  it("keeps the recovery points of both vaults when the stack is destroyed", () => {
+    const vaults = resources(json, "aws_backup_vault");
+    expect(vaults).toHaveLength(2);
+    for (const vault of vaults) expect(vault.force_destroy, vault.name).toBe(false);
+  });
+
   it("locks both vaults so recovery points cannot be deleted before 35 days", () => {
     const locks = resources(json, "aws_backup_vault_lock_configuration");
     expect(locks).toHaveLength(2);
@@ -138,7 +149,9 @@ describe("BackupPlan validation", () => {
     ["a rule copies to DR without a DR region", { rules: [{ ...devProps.rules[0], copyToDr: true }] }, false, /rules\[0\]\.copyToDr: got true/],
     ["the DR region is the primary region", { drRegion: "eu-west-1" }, true, /drRegion: got "eu-west-1"; allowed: a region other than the primary region \(eu-west-1\)/],
     ["the schedule is not an AWS cron", { rules: [{ ...devProps.rules[0], schedule: "0 3 * * *" }] }, false, /rules\[0\]\.schedule: got "0 3 \* \* \*"/],
-    ["the lock minimum exceeds the shortest retention", { vaultLock: { minRetentionDays: 30, maxRetentionDays: 400 } }, false, /vaultLock\.minRetentionDays: got 30; allowed: 1 to the shortest rule retention \(7 days\)/],
+    ["the lock minimum exceeds the shortest retention", { vaultLock: { minRetentionDays: 30, maxRetentionDays: 400 }, production: true, notificationEmails: ["oncall@example.com"] }, false, /vaultLock\.minRetentionDays: got 30; allowed: 1 to the shortest rule retention \(7 days\)/],
+    ["a vault is locked outside production", { vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 } }, false, /vaultLock: got \{"minRetentionDays":7,"maxRetentionDays":400\}; allowed: no vault lock outside production/],
+    ["a production vault is not locked", { production: true, notificationEmails: ["oncall@example.com"] }, false, /vaultLock: got nothing \(the field is missing\); allowed: a vault lock in production/],
     ["there is no rule", { rules: [] }, false, /rules: got \[\]; allowed: at least one rule/],
   ])("fails when %s", (_, props, withDr, message) => {
     expect(() => synth(props, withDr)).toThrow(message);

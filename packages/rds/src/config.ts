@@ -31,7 +31,7 @@ export interface DatabaseSizing {
   readonly backupRetentionDays: number;
   /** A standby in a second zone. Required in production. */
   readonly multiAz: boolean;
-  /** Required in production. */
+  /** Required in production; refused elsewhere (a non-production environment comes down with one `terraform destroy`). */
   readonly deletionProtection: boolean;
   /** Never in production. */
   readonly skipFinalSnapshot: boolean;
@@ -66,6 +66,13 @@ export function checkDatabaseSizing(p: ProblemCollector, field: string, db: Data
     p.check(db.multiAz === true, `${field}.multiAz`, db.multiAz, "true in production (a standby in a second zone)");
     p.check(db.deletionProtection === true, `${field}.deletionProtection`, db.deletionProtection, "true in production");
     p.check(db.skipFinalSnapshot === false, `${field}.skipFinalSnapshot`, db.skipFinalSnapshot, "false in production: a final snapshot is always taken");
+  } else {
+    p.check(
+      db.deletionProtection === false,
+      `${field}.deletionProtection`,
+      db.deletionProtection,
+      "false outside production: a non-production environment comes down with one terraform destroy",
+    );
   }
 }
 

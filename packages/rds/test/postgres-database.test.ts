@@ -182,6 +182,7 @@ describe("PostgresDatabase validation", () => {
     ["the instance class is not db.<family>.<size>", { instanceClass: "t4g.micro" }, /database\.instanceClass: got "t4g\.micro"; allowed: an RDS instance class written db\.<family>\.<size>/],
     ["storage is below 20 GiB", { allocatedStorageGiB: 10 }, /database\.allocatedStorageGiB: got 10; allowed: a whole number of GiB from 20/],
     ["storage is above the autoscaling ceiling", { allocatedStorageGiB: 200, maxAllocatedStorageGiB: 100 }, /database\.allocatedStorageGiB: got 200; allowed: at most the autoscaling ceiling maxAllocatedStorageGiB \(100\)/],
+    ["deletion protection is on outside production", { deletionProtection: true }, /database\.deletionProtection: got true; allowed: false outside production/],
     ["backups are kept 3 days", { backupRetentionDays: 3 }, /database\.backupRetentionDays: got 3; allowed: 7 to 35 days/],
     ["no security group may connect", { allowedSecurityGroupIds: [] }, /allowedSecurityGroupIds: got \[\]/],
     ["the master user is postgres", { masterUsername: "postgres" }, /masterUsername: got "postgres"/],
