@@ -107,7 +107,7 @@ export class InfraStack extends EnvironmentStack {
       naming: this.naming,
       vpcId: this.network.vpcId,
       subnetIds: this.network.databaseSubnetIds,
-      allowedSecurityGroupIds: [this.cluster.clusterSecurityGroupId],
+      allowedSecurityGroups: { cluster: this.cluster.clusterSecurityGroupId },
       ...config.database,
       production: config.production,
       logRetentionDays: config.production ? 365 : 30,

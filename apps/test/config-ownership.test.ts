@@ -71,7 +71,7 @@ const build = {
       naming: naming(c),
       vpcId: "vpc-1",
       subnetIds: ["subnet-a", "subnet-b"],
-      allowedSecurityGroupIds: ["sg-cluster"],
+      allowedSecurityGroups: { cluster: "sg-cluster" },
       ...c.database,
       production: c.production,
     }),
@@ -114,6 +114,7 @@ describe("config sections and constructs share their rules", () => {
     ["a vault lock longer than a rule keeps points", { ...prod, backup: { ...prod.backup, vaultLock: { minRetentionDays: 40, maxRetentionDays: 400 } } }, "backup", "prod.backup.vaultLock.minRetentionDays", "vaultLock.minRetentionDays"],
     ["deletion protection outside production", { ...dev, database: { ...dev.database, deletionProtection: true } }, "database", "dev.database.deletionProtection", "database.deletionProtection"],
     ["a vault lock outside production", { ...dev, backup: { ...dev.backup, vaultLock: { minRetentionDays: 7, maxRetentionDays: 30 } } }, "backup", "dev.backup.vaultLock", "vaultLock"],
+    ["production that tells nobody about failed jobs", { ...prod, backup: { ...prod.backup, notificationEmails: [] } }, "backup", "prod.backup.notificationEmails", "notificationEmails"],
     ["a notification address that is not one", { ...dev, backup: { ...dev.backup, notificationEmails: ["ops"] } }, "backup", "dev.backup.notificationEmails[0]", "notificationEmails[0]"],
   ])("%s is refused by the config and by the construct in the same words", (_, config, section, configField, propField) => {
     // GIVEN one bad value in a config

@@ -197,11 +197,23 @@ describe("validateEnvironmentConfig", () => {
         backup: {
           rules: config.backup.rules.map((r) => ({ ...r, copyToDr: false })),
           restoreTesting: false,
-          notificationEmails: [],
+          notificationEmails: config.backup.notificationEmails,
         },
         registry: { ...config.registry, replicateToDr: false },
       });
       expect(fields).toEqual(["prod.backup.drRegion", "prod.backup.rules", "prod.backup.vaultLock", "prod.backup.restoreTesting"]);
+    });
+
+    it("fails when production tells nobody about failed backup, copy and restore jobs", () => {
+      const config = prodConfig();
+      expect(problemFields({ ...config, backup: { ...config.backup, notificationEmails: [] } })).toEqual(["prod.backup.notificationEmails"]);
+    });
+
+    it("fails when a notification address is listed twice (each address is one subscription)", () => {
+      const config = devConfig();
+      expect(problemFields({ ...config, backup: { ...config.backup, notificationEmails: ["ops@example.com", "ops@example.com"] } })).toEqual([
+        "dev.backup.notificationEmails[1]",
+      ]);
     });
 
     it("fails when a non-production environment could not be torn down in one destroy: a vault lock or deletion protection", () => {

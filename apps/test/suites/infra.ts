@@ -121,6 +121,15 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       expect(Object.keys(repositories).map(withoutHash).sort()).toEqual(config.registry.repositories.map((repo) => `Registry_${repo}`).sort());
     });
 
+    it("keys list-derived resources by a stable name, not a position: email subscriptions by address, database ingress by source", () => {
+      const r = json.resource!;
+      const subscriptions = Object.entries(r.aws_sns_topic_subscription ?? {});
+      expect(subscriptions.map(([id, s]) => [withoutHash(id), s.endpoint]).sort()).toEqual(
+        config.backup.notificationEmails.map((email) => [`Backup_Email-${email.replace(/[^A-Za-z0-9_-]/g, "")}`, email]).sort(),
+      );
+      expect(Object.keys(r.aws_vpc_security_group_ingress_rule).filter((id) => id.startsWith("Database_")).map(withoutHash)).toEqual(["Database_IngressFrom-cluster"]);
+    });
+
     it("lets the database admit only the cluster security group, from the database subnets", () => {
       const rule = onlyResource(json, "aws_vpc_security_group_ingress_rule");
       expect(rule.referenced_security_group_id).toMatch(/aws_eks_cluster\.Cluster_EB0386A7\.vpc_config(\[0\])?\.cluster_security_group_id/);

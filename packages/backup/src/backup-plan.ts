@@ -58,7 +58,8 @@ export interface BackupPlanProps {
    */
   readonly restoreTesting?: boolean;
   /**
-   * Email addresses told about failed backup, copy and restore jobs.
+   * Email addresses told about failed backup, copy and restore jobs, each listed once; at least
+   * one in production.
    * @default []
    */
   readonly notificationEmails?: readonly string[];
@@ -108,16 +109,16 @@ export class BackupPlan extends Construct {
   constructor(scope: Construct, id: string, props: BackupPlanProps) {
     super(scope, id);
     const p = new ProblemCollector(`BackupPlan props at ${this.node.path}`);
+    const production = props.production ?? false;
     p.check(props.rules.length > 0, "rules", props.rules, "at least one rule");
     props.rules.forEach((rule, i) => checkBackupRule(p, `rules[${i}]`, rule, props.drProvider !== undefined));
     if (props.drProvider !== undefined) {
       if (props.drRegion === undefined) p.add("drRegion", props.drRegion, "the DR provider's region");
       else checkDrRegion(p, "drRegion", props.drRegion, props.region);
     }
-    const production = props.production ?? false;
     checkVaultLockPlacement(p, "vaultLock", props.vaultLock, production);
     if (props.vaultLock) checkVaultLock(p, "vaultLock", props.vaultLock, props.rules);
-    checkNotificationEmails(p, "notificationEmails", props.notificationEmails ?? []);
+    checkNotificationEmails(p, "notificationEmails", props.notificationEmails ?? [], production);
     p.throwIfAny();
 
     const { naming } = props;
@@ -245,14 +246,15 @@ export class BackupPlan extends Construct {
       snsTopicArn: this.topic.arn,
       backupVaultEvents: [...BACKUP_VAULT_EVENTS],
     });
-    (props.notificationEmails ?? []).forEach((email, i) => {
-      new SnsTopicSubscription(this, `Email${i}`, {
+    // Keyed by the address: reordering the list replaces no subscription (each would need confirming again).
+    for (const email of props.notificationEmails ?? []) {
+      new SnsTopicSubscription(this, `Email-${email}`, {
         topicArn: this.topic.arn,
         protocol: "email",
         endpoint: email,
         filterPolicy: JSON.stringify(FAILED_ONLY_FILTER),
       });
-    });
+    }
 
     if (props.restoreTesting) {
       const testName = name.replace(/-/g, "_");

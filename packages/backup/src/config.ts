@@ -106,11 +106,20 @@ export function checkVaultLockPlacement(p: ProblemCollector, field: string, lock
   }
 }
 
-/** Checks the addresses told about failed jobs. */
-export function checkNotificationEmails(p: ProblemCollector, field: string, emails: readonly string[]): void {
-  (Array.isArray(emails) ? emails : []).forEach((email, i) =>
-    p.check(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(email), `${field}[${i}]`, email, "an email address"),
-  );
+/**
+ * Checks the addresses told about failed jobs: each an email address, listed once (each is one
+ * subscription, keyed by the address), and at least one in production, where someone must hear
+ * of a failed backup, copy or restore.
+ */
+export function checkNotificationEmails(p: ProblemCollector, field: string, emails: readonly string[], production = false): void {
+  const list = Array.isArray(emails) ? emails : [];
+  list.forEach((email, i) => {
+    if (!p.check(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(email), `${field}[${i}]`, email, "an email address")) return;
+    p.check(list.indexOf(email) === i, `${field}[${i}]`, email, "an address not listed before");
+  });
+  if (production) {
+    p.check(list.length > 0, field, emails, "at least one email address in production: someone must hear of a failed backup, copy or restore job");
+  }
 }
 
 /** AWS Backup of an environment. */
@@ -132,7 +141,7 @@ export interface BackupConfig {
   readonly vaultLock?: VaultLockOptions;
   /** Exercise restores of the database on a schedule (AWS Backup restore testing). */
   readonly restoreTesting: boolean;
-  /** Email addresses told about failed backup, copy and restore jobs. */
+  /** Email addresses told about failed backup, copy and restore jobs; at least one in production. */
   readonly notificationEmails: readonly string[];
 }
 
@@ -163,5 +172,5 @@ export function checkBackupConfig(
   checkVaultLockPlacement(p, f("vaultLock"), b.vaultLock, production);
   if (b.vaultLock !== undefined) checkVaultLock(p, f("vaultLock"), b.vaultLock, rules);
   if (production) p.check(b.restoreTesting === true, f("restoreTesting"), b.restoreTesting, "true in production");
-  checkNotificationEmails(p, f("notificationEmails"), b.notificationEmails);
+  checkNotificationEmails(p, f("notificationEmails"), b.notificationEmails, production);
 }

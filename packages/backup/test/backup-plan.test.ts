@@ -131,6 +131,14 @@ describe("BackupPlan (prod: daily, weekly, monthly, DR copies, lock, restore tes
     expect(selection.protected_resource_conditions[0].string_equals).toEqual([{ key: "aws:ResourceTag/backup", value: "qod-prod-backup" }]);
   });
 
+  it("keys each email subscription by its address, so reordering the addresses replaces none", () => {
+    const emails = ["oncall@example.com", "platform-team@example.com"];
+    const addresses = (list: string[]) =>
+      Object.entries(synth({ notificationEmails: list }).resource!.aws_sns_topic_subscription).map(([id, s]) => [id, s.endpoint]).sort();
+    expect(addresses([...emails].reverse())).toEqual(addresses(emails));
+    expect(addresses(emails).map(([id]) => id.replace(/_[0-9A-F]{8}$/, ""))).toEqual(["Backup_Email-oncallexamplecom", "Backup_Email-platform-teamexamplecom"]);
+  });
+
   it("emails only failures", () => {
     const subscription = onlyResource(json, "aws_sns_topic_subscription");
     expect(subscription).toMatchObject({ protocol: "email", endpoint: "oncall@example.com" });
@@ -153,6 +161,8 @@ describe("BackupPlan validation", () => {
     ["a vault is locked outside production", { vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 } }, false, /vaultLock: got \{"minRetentionDays":7,"maxRetentionDays":400\}; allowed: no vault lock outside production/],
     ["a production vault is not locked", { production: true, notificationEmails: ["oncall@example.com"] }, false, /vaultLock: got nothing \(the field is missing\); allowed: a vault lock in production/],
     ["there is no rule", { rules: [] }, false, /rules: got \[\]; allowed: at least one rule/],
+    ["production tells nobody about failed jobs", { production: true, vaultLock: { minRetentionDays: 7, maxRetentionDays: 400 }, notificationEmails: [] }, false, /notificationEmails: got \[\]; allowed: at least one email address in production/],
+    ["an address is listed twice", { notificationEmails: ["ops@example.com", "ops@example.com"] }, false, /notificationEmails\[1\]: got "ops@example\.com"; allowed: an address not listed before/],
   ])("fails when %s", (_, props, withDr, message) => {
     expect(() => synth(props, withDr)).toThrow(message);
   });

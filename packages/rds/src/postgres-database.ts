@@ -42,8 +42,12 @@ export interface PostgresDatabaseProps extends Partial<DatabaseSizing> {
   readonly vpcId: string;
   /** Database subnets (no internet route), two zones or more. */
   readonly subnetIds: readonly string[];
-  /** Security groups allowed to connect on 5432 (the EKS cluster/node security group). Nothing else is. */
-  readonly allowedSecurityGroupIds: readonly string[];
+  /**
+   * Security groups allowed to connect on 5432 (the EKS cluster/node security group), by a
+   * stable name (`{ cluster: <id> }`): the name keys the ingress rule, so adding, removing or
+   * reordering sources replaces no other rule. Nothing else may connect.
+   */
+  readonly allowedSecurityGroups: Readonly<Record<string, string>>;
   /**
    * Name of the database created at launch.
    * @default "qod"
@@ -143,7 +147,11 @@ export class PostgresDatabase extends Construct {
     const p = new ProblemCollector(`PostgresDatabase props at ${this.node.path}`);
     checkDatabaseSizing(p, "database", sizing, production);
     p.check(props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones");
-    p.check(props.allowedSecurityGroupIds.length >= 1, "allowedSecurityGroupIds", props.allowedSecurityGroupIds, "at least one security group (the cluster's)");
+    const sources = Object.entries(props.allowedSecurityGroups);
+    p.check(sources.length >= 1, "allowedSecurityGroups", props.allowedSecurityGroups, "at least one security group (the cluster's), by name");
+    for (const [name] of sources) {
+      p.check(/^[a-z][a-z0-9-]{0,31}$/.test(name), `allowedSecurityGroups.${name}`, name, "a name of 1-32 lowercase letters, digits or dashes, starting with a letter");
+    }
     const databaseName = props.databaseName ?? "qod";
     const masterUsername = props.masterUsername ?? "qod_admin";
     p.check(/^[a-z][a-z0-9_]{0,62}$/.test(databaseName), "databaseName", databaseName, "a lowercase identifier of 1-63 letters, digits, underscores");
@@ -190,16 +198,16 @@ export class PostgresDatabase extends Construct {
       vpcId: props.vpcId,
       tags: { Name: `${identifier}-db` },
     });
-    props.allowedSecurityGroupIds.forEach((source, i) => {
-      new VpcSecurityGroupIngressRule(this, `IngressFrom${i}`, {
+    for (const [name, source] of sources) {
+      new VpcSecurityGroupIngressRule(this, `IngressFrom-${name}`, {
         securityGroupId: this.securityGroup.id,
-        description: "PostgreSQL from the EKS cluster",
+        description: `PostgreSQL from the ${name} security group`,
         ipProtocol: "tcp",
         fromPort: POSTGRES_PORT,
         toPort: POSTGRES_PORT,
         referencedSecurityGroupId: source,
       });
-    });
+    }
 
     // Replaced (new family, changed static parameter) create-before-destroy: the new group needs
     // a name of its own while the old one still exists, so Terraform generates it from the prefix.

@@ -8,7 +8,7 @@ const base: PostgresDatabaseProps = {
   naming: new Naming("qod", "dev"),
   vpcId: "vpc-1",
   subnetIds: ["subnet-db-a", "subnet-db-b"],
-  allowedSecurityGroupIds: ["sg-cluster"],
+  allowedSecurityGroups: { cluster: "sg-cluster" },
   tags: { backup: "qod-dev-backup" },
 };
 const prod: Partial<PostgresDatabaseProps> = {
@@ -47,6 +47,19 @@ describe("PostgresDatabase with defaults", () => {
     const sg = onlyResource(json, "aws_security_group");
     expect(sg.ingress).toBeUndefined();
     expect(sg.egress).toBeUndefined();
+  });
+
+  it("keys each ingress rule by its source's name, so reordering the sources replaces none", () => {
+    const rules = (sources: Record<string, string>) =>
+      Object.entries(synth({ allowedSecurityGroups: sources }).resource!.aws_vpc_security_group_ingress_rule)
+        .map(([id, rule]) => [id.replace(/_[0-9A-F]{8}$/, ""), rule.referenced_security_group_id])
+        .sort();
+    const both = rules({ cluster: "sg-cluster", bastion: "sg-bastion" });
+    expect(rules({ bastion: "sg-bastion", cluster: "sg-cluster" })).toEqual(both);
+    expect(both).toEqual([
+      ["Database_IngressFrom-bastion", "sg-bastion"],
+      ["Database_IngressFrom-cluster", "sg-cluster"],
+    ]);
   });
 
   it("encrypts gp3 storage with a customer-managed key and autoscales storage to a ceiling", () => {
@@ -184,7 +197,8 @@ describe("PostgresDatabase validation", () => {
     ["storage is above the autoscaling ceiling", { allocatedStorageGiB: 200, maxAllocatedStorageGiB: 100 }, /database\.allocatedStorageGiB: got 200; allowed: at most the autoscaling ceiling maxAllocatedStorageGiB \(100\)/],
     ["deletion protection is on outside production", { deletionProtection: true }, /database\.deletionProtection: got true; allowed: false outside production/],
     ["backups are kept 3 days", { backupRetentionDays: 3 }, /database\.backupRetentionDays: got 3; allowed: 7 to 35 days/],
-    ["no security group may connect", { allowedSecurityGroupIds: [] }, /allowedSecurityGroupIds: got \[\]/],
+    ["no security group may connect", { allowedSecurityGroups: {} }, /allowedSecurityGroups: got \{\}/],
+    ["a source's name is not a stable name", { allowedSecurityGroups: { "EKS Cluster": "sg-cluster" } }, /allowedSecurityGroups\.EKS Cluster: got "EKS Cluster"; allowed: a name of 1-32 lowercase letters/],
     ["the master user is postgres", { masterUsername: "postgres" }, /masterUsername: got "postgres"/],
     ["the backup window is malformed", { backupWindow: "2am-3am" }, /backupWindow: got "2am-3am"/],
   ])("fails when %s", (_, props, message) => {
