@@ -157,7 +157,7 @@ export class InfraStack extends EnvironmentStack {
       database_secret_arn: [this.database.masterUserSecretArn, "Secrets Manager secret holding the master credentials"],
       database_security_group_id: [this.database.securityGroupId, "Security group of the database"],
       database_parameter_group_name: [this.database.parameterGroup.name, "Parameter group of the database (its name is generated)"],
-      database_secret_kms_key_arn: [this.database.key.arn, "KMS key that encrypts the database and its credentials secret"],
+      database_secret_kms_key_arn: [this.database.key.arn, "KMS key that encrypts the database's credentials secret (and its storage, unless restored from a snapshot)"],
       backup_selection_tag_value: [this.backup.selectionTagValue, `Value of the "${BACKUP_TAG_KEY}" tag that puts a resource into the backup plan`],
       backup_vault_name: [this.backup.vaultName, "AWS Backup vault of the environment"],
       backup_notifications_topic_arn: [this.backup.topic.arn, "SNS topic told about failed backup, copy and restore jobs"],

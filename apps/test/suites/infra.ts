@@ -150,6 +150,18 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       });
     });
 
+    it("builds the database from the configured snapshot, if any, keeping that snapshot's storage key; its own key otherwise", () => {
+      const db = onlyResource(json, "aws_db_instance");
+      const restoredFrom = config.database.restoreFromSnapshot;
+      expect(db.snapshot_identifier).toBe(restoredFrom);
+      // An RDS restore keeps the snapshot's key: a kms_key_id naming another key would make every plan replace the database.
+      if (restoredFrom) expect(db.kms_key_id).toBeUndefined();
+      else expect(db.kms_key_id).toMatch(/^\$\{aws_kms_key\.Database_Key_[0-9A-F]{8}\.arn\}$/);
+      for (const key of ["performance_insights_kms_key_id", "master_user_secret_kms_key_id"]) {
+        expect(db[key], key).toMatch(/^\$\{aws_kms_key\.Database_Key_[0-9A-F]{8}\.arn\}$/);
+      }
+    });
+
     it("backs up by the configured rules, copying to the DR region and locking the vaults where configured", () => {
       const backup = config.backup;
       const rules = onlyResource(json, "aws_backup_plan").rule;

@@ -92,6 +92,8 @@ export interface PostgresDatabaseProps extends Partial<DatabaseSizing> {
   /**
    * Create the instance from this snapshot (an RDS snapshot ARN or name, e.g. a recovery point
    * copied to the DR region) instead of empty. Used to rebuild an environment after a disaster.
+   * The storage keeps the snapshot's KMS key (RDS cannot change it on restore); the construct's
+   * key still encrypts Performance Insights and the master secret.
    * @default - a new, empty database
    */
   readonly restoreFromSnapshot?: string;
@@ -121,6 +123,7 @@ export class PostgresDatabase extends Construct {
   public readonly securityGroup: SecurityGroup;
   /** The parameter group; its name is generated from `<identifier>-` (read it from here or the stack's output). */
   public readonly parameterGroup: DbParameterGroup;
+  /** Encrypts Performance Insights, the master secret and, unless restored from a snapshot, the storage. */
   public readonly key: KmsKey;
   /** Host name of the instance. */
   public readonly endpoint: string;
@@ -179,7 +182,9 @@ export class PostgresDatabase extends Construct {
     const caller = new DataAwsCallerIdentity(this, "CallerIdentity");
 
     this.key = new KmsKey(this, "Key", {
-      description: `Encrypts the storage, Performance Insights and master secret of ${identifier}`,
+      description: props.restoreFromSnapshot
+        ? `Encrypts Performance Insights and the master secret of ${identifier} (its storage keeps the snapshot's key)`
+        : `Encrypts the storage, Performance Insights and master secret of ${identifier}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: JSON.stringify({ Version: "2012-10-17", Statement: [accountAdministersKey(partition.partition, caller.accountId)] }),
@@ -245,8 +250,14 @@ export class PostgresDatabase extends Construct {
         }),
     );
 
-    // From a snapshot, the database and master user come from the snapshot.
-    const storageKmsKeyId = this.key.arn;
+    // From a snapshot, the database and master user come from the snapshot, and so does the
+    // storage key: an RDS restore keeps the snapshot's key (for an AWS Backup copy in the DR
+    // region, a key of that region), so kms_key_id is left unset; naming this key instead would
+    // make every plan after the restore want to replace the database. To have the data under
+    // another key, copy the snapshot to that key first and restore the copy
+    // (docs/disaster-recovery.md, procedure C).
+    // Performance Insights and the master secret use this key either way.
+    const storageKmsKeyId = props.restoreFromSnapshot ? undefined : this.key.arn;
     const dbName = props.restoreFromSnapshot ? undefined : databaseName;
     const username = props.restoreFromSnapshot ? undefined : masterUsername;
 

@@ -185,6 +185,15 @@ describe("PostgresDatabase restored from a snapshot", () => {
     expect(db).toMatchObject({ storage_encrypted: true, manage_master_user_password: true });
   });
 
+  it("keeps the snapshot's storage key (an RDS restore cannot change it), and its own key for Performance Insights and the master secret", () => {
+    // Setting kms_key_id to another key would make the next plan replace the restored database.
+    const arn = "arn:aws:rds:eu-central-1:111111111111:snapshot:awsbackup-job-1234";
+    const db = onlyResource(synth({ restoreFromSnapshot: arn }), "aws_db_instance");
+    expect(db.kms_key_id).toBeUndefined();
+    expect(db.performance_insights_kms_key_id).toMatch(/aws_kms_key\.Database_Key_/);
+    expect(db.master_user_secret_kms_key_id).toMatch(/aws_kms_key\.Database_Key_/);
+  });
+
   it("fails when the snapshot is not an RDS snapshot name or ARN", () => {
     expect(() => synth({ restoreFromSnapshot: "s3://bucket/dump.sql" })).toThrow(/restoreFromSnapshot: got "s3:\/\/bucket\/dump\.sql"/);
   });
