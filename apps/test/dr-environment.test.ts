@@ -2,10 +2,12 @@
  * The DR rebuild of docs/disaster-recovery.md (procedure C), synthesized: the platform plus the
  * production environment rebuilt in its DR region. Its images are the source's replicas there
  * (`<project>-<source>/<service>`), created by the source's repository creation template; the
- * rebuild makes no repositories of its own. Every per-environment suite covers it too.
+ * rebuild makes no repositories of its own. Its database is restored from a DR copy and keeps the
+ * snapshot's key, so the plan after the restore does not want to replace it. Every
+ * per-environment suite covers it too.
  */
 import { describe, expect, it } from "vitest";
-import { resources } from "../../test/helpers";
+import { onlyResource, resources } from "../../test/helpers";
 import { platform } from "../platform";
 import { validatePlatform } from "../shared/platform";
 import { appsSuite } from "./suites/apps";
@@ -27,6 +29,14 @@ describe("the DR rebuild of a production environment (procedure C)", () => {
     expect(() => validatePlatform(definition)).not.toThrow();
     expect(drill.region).toBe(source.backup.drRegion);
     expect(source.registry.replicateToDr).toBe(true);
+  });
+
+  it("restores the database from the snapshot without naming a storage key, and renews the final snapshot's suffix with the snapshot", () => {
+    const db = onlyResource(infra, "aws_db_instance");
+    expect(db).toMatchObject({ snapshot_identifier: drill.database.restoreFromSnapshot, storage_encrypted: true });
+    expect(db.kms_key_id).toBeUndefined();
+    expect(db.db_name).toBeUndefined();
+    expect(onlyResource(infra, "random_id").keepers).toMatchObject({ snapshot_identifier: drill.database.restoreFromSnapshot, kms_key_id: "" });
   });
 
   it("creates no repository and reads the source's replicas, by the source's repository names", () => {
