@@ -47,27 +47,56 @@ export const VERSIONS = {
       note: "newest EKS minor with standard support until 2027-03-27",
     },
   },
-  /** EKS managed add-ons for the Kubernetes version above (`aws eks describe-addon-versions`). */
+  /**
+   * EKS managed add-ons per Kubernetes minor (`aws eks describe-addon-versions --kubernetes-version
+   * <minor>`): a build is only valid on the minors it lists, so a cluster installs the row of its
+   * own `kubernetesVersion`. Every minor in SUPPORTED_EKS_VERSIONS needs a row with every add-on;
+   * a minor without one is not supported (validation refuses it).
+   */
   eksAddons: {
-    "vpc-cni": {
-      version: "v1.22.4-eksbuild.3",
-      chosen: "2026-11-22",
-      note: "listed compatible with 1.35 by EKS upgrade insights (2026-07); v1.23.0 exists, not yet adopted",
+    "1.34": {
+      "vpc-cni": {
+        version: "v1.22.4-eksbuild.3",
+        chosen: "2026-11-23",
+        note: "the same build as on 1.35: EKS's default for 1.34 per describe-addon-versions (2026-09-26, quoted in public repos pinning 1.34 clusters); the VPC CNI is not tied to a minor",
+      },
+      "kube-proxy": {
+        version: "v1.34.6-eksbuild.2",
+        chosen: "2026-11-23",
+        note: "EKS user guide, managing-kube-proxy: the 1.34 row of the table whose 1.35 row is v1.35.3-eksbuild.2",
+      },
+      coredns: {
+        version: "v1.13.2-eksbuild.7",
+        chosen: "2026-11-23",
+        note: "EKS user guide, managing-coredns: the 1.34 row of the table whose 1.35 row is v1.14.2-eksbuild.4",
+      },
+      "aws-ebs-csi-driver": {
+        version: "v1.63.1-eksbuild.1",
+        chosen: "2026-11-23",
+        note: "pinned next to kube-proxy v1.34.6 in public repos running 1.34; the driver is not tied to a minor; confirm with aws eks describe-addon-versions before an upgrade",
+      },
     },
-    "kube-proxy": {
-      version: "v1.35.3-eksbuild.2",
-      chosen: "2026-11-22",
-      note: "EKS user guide, managing-kube-proxy: the 1.35 row",
-    },
-    coredns: {
-      version: "v1.14.2-eksbuild.4",
-      chosen: "2026-11-22",
-      note: "EKS user guide, managing-coredns: the 1.35 row",
-    },
-    "aws-ebs-csi-driver": {
-      version: "v1.63.1-eksbuild.1",
-      chosen: "2026-11-22",
-      note: "pinned on 1.35 clusters in public repos; confirm with aws eks describe-addon-versions before an upgrade",
+    "1.35": {
+      "vpc-cni": {
+        version: "v1.22.4-eksbuild.3",
+        chosen: "2026-11-22",
+        note: "listed compatible with 1.35 by EKS upgrade insights (2026-07); v1.23.0 exists, not yet adopted",
+      },
+      "kube-proxy": {
+        version: "v1.35.3-eksbuild.2",
+        chosen: "2026-11-22",
+        note: "EKS user guide, managing-kube-proxy: the 1.35 row",
+      },
+      coredns: {
+        version: "v1.14.2-eksbuild.4",
+        chosen: "2026-11-22",
+        note: "EKS user guide, managing-coredns: the 1.35 row",
+      },
+      "aws-ebs-csi-driver": {
+        version: "v1.63.1-eksbuild.1",
+        chosen: "2026-11-22",
+        note: "pinned on 1.35 clusters in public repos; confirm with aws eks describe-addon-versions before an upgrade",
+      },
     },
   },
   /**
@@ -155,7 +184,7 @@ export const VERSIONS = {
   terraform: PinnedVersion;
   providers: Record<string, PinnedVersion>;
   eks: Record<string, PinnedVersion>;
-  eksAddons: Record<string, PinnedVersion>;
+  eksAddons: Record<string, Record<string, PinnedVersion>>;
   charts: Record<string, PinnedVersion>;
   clusterAutoscalerImage: Record<string, PinnedVersion>;
   rds: Record<string, PinnedVersion>;

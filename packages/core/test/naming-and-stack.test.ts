@@ -109,6 +109,24 @@ describe("VERSIONS", () => {
     expect(Object.keys(VERSIONS.clusterAutoscalerImage).sort()).toEqual(Object.keys(SUPPORTED_EKS_VERSIONS).sort());
   });
 
+  it("has a pin for every EKS add-on for every supported Kubernetes minor, and no pins for other minors", () => {
+    expect(Object.keys(VERSIONS.eksAddons).sort()).toEqual(Object.keys(SUPPORTED_EKS_VERSIONS).sort());
+    const rows: Record<string, Record<string, { version: string; chosen: string; note: string }>> = VERSIONS.eksAddons;
+    const addons = [...new Set(Object.values(rows).flatMap((row) => Object.keys(row)))].sort();
+    expect(addons).toContain("kube-proxy");
+    for (const minor of Object.keys(SUPPORTED_EKS_VERSIONS)) {
+      const row = rows[minor] ?? {};
+      expect(Object.keys(row).sort(), minor).toEqual(addons);
+      for (const [name, pin] of Object.entries(row)) {
+        expect(pin.version, `${minor} ${name}`).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+        expect(pin.chosen, `${minor} ${name}`).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+        expect(pin.note.length, `${minor} ${name}`).toBeGreaterThan(20);
+      }
+      // kube-proxy is built per minor: its minor must be the row's.
+      expect(row["kube-proxy"]?.version, minor).toMatch(new RegExp(`^v${minor.replace(".", "\\.")}\\.\\d+-`));
+    }
+  });
+
   it("matches the provider versions the installed bindings were generated for", async () => {
     const aws = await import("@cdktf/provider-aws/lib/provider");
     expect(aws.AwsProvider.tfResourceType).toBe("aws");

@@ -4,9 +4,11 @@ import {
   checkSectionObject,
   isNetworkAligned,
   parseCidr,
+  PinnedVersion,
   ProblemCollector,
   SectionContext,
   SUPPORTED_EKS_VERSIONS,
+  VERSIONS,
 } from "@qod/core";
 
 /**
@@ -128,14 +130,40 @@ export function checkGroupName(p: ProblemCollector, field: string, name: string)
   p.check(GROUP_NAME_PATTERN.test(name), field, name, "lowercase letters, digits and dashes, starting with a letter, 1-20 characters");
 }
 
-/** Checks the Kubernetes version against the supported table. */
-export function checkKubernetesVersion(p: ProblemCollector, field: string, version: string): void {
-  p.check(
-    Object.prototype.hasOwnProperty.call(SUPPORTED_EKS_VERSIONS, version),
-    field,
-    version,
-    `one of the supported EKS versions: ${Object.keys(SUPPORTED_EKS_VERSIONS).join(", ")}`,
-  );
+/** The EKS managed add-ons every cluster installs, each pinned per Kubernetes minor in `VERSIONS.eksAddons`. */
+export const EKS_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"] as const;
+export type EksAddonName = (typeof EKS_ADDONS)[number];
+
+/** Add-on pins by Kubernetes minor (the shape of `VERSIONS.eksAddons`). */
+export type EksAddonPins = Readonly<Record<string, Readonly<Partial<Record<EksAddonName, PinnedVersion>>>>>;
+
+const hasOwn = (table: object, key: unknown): boolean => typeof key === "string" && Object.prototype.hasOwnProperty.call(table, key);
+
+/**
+ * Checks the Kubernetes version: a minor of `SUPPORTED_EKS_VERSIONS` that has a pin for every
+ * add-on in `pins` (a minor without them is not supported: `CreateAddon` would fail on it).
+ */
+export function checkKubernetesVersion(p: ProblemCollector, field: string, version: string, pins: EksAddonPins = VERSIONS.eksAddons): void {
+  const pinned = (minor: string) => hasOwn(pins, minor) && EKS_ADDONS.every((addon) => pins[minor][addon] !== undefined);
+  const usable = Object.keys(SUPPORTED_EKS_VERSIONS).filter(pinned);
+  if (!hasOwn(SUPPORTED_EKS_VERSIONS, version)) {
+    p.add(field, version, `one of the supported EKS versions: ${usable.join(", ")}`);
+  } else if (!pinned(version)) {
+    const missing = EKS_ADDONS.filter((addon) => !hasOwn(pins, version) || pins[version][addon] === undefined);
+    p.add(
+      field,
+      version,
+      `a minor with a pinned build of every EKS add-on in VERSIONS.eksAddons (${version} has none for ${missing.join(", ")}); pinned: ${usable.join(", ")}`,
+    );
+  }
+}
+
+/** The add-on builds of a Kubernetes minor; throws naming the minors that have pins when it has none. */
+export function eksAddonPins(kubernetesVersion: string, pins: EksAddonPins = VERSIONS.eksAddons): Readonly<Record<EksAddonName, PinnedVersion>> {
+  const p = new ProblemCollector("EKS add-on versions");
+  checkKubernetesVersion(p, "kubernetesVersion", kubernetesVersion, pins);
+  p.throwIfAny();
+  return pins[kubernetesVersion] as Readonly<Record<EksAddonName, PinnedVersion>>;
 }
 
 /** Checks the CIDRs allowed to reach the public API endpoint; production never allows the world. */

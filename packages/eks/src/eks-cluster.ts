@@ -29,6 +29,8 @@ import {
   checkFargateNamespaces,
   checkGroupName,
   checkKubernetesVersion,
+  EksAddonName,
+  eksAddonPins,
 } from "./config";
 import { ManagedNodeGroup, NodeGroupOptions } from "./node-group";
 import { createServiceAccountRole, ServiceAccountPermissions, ServiceAccountRole, STS_AUDIENCE } from "./service-account-role";
@@ -185,9 +187,10 @@ export class EksCluster extends Construct {
     });
 
     const publicCidrs = [...(props.endpointPublicAccessCidrs ?? [])];
+    const kubernetesVersion = props.kubernetesVersion ?? VERSIONS.eks.kubernetes.version;
     this.cluster = new TfEksCluster(this, "Resource", {
       name: clusterName,
-      version: props.kubernetesVersion ?? VERSIONS.eks.kubernetes.version,
+      version: kubernetesVersion,
       roleArn: clusterRole.arn,
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
       bootstrapSelfManagedAddons: false,
@@ -243,18 +246,19 @@ export class EksCluster extends Construct {
       (name) => new IamRolePolicyAttachment(this, `NodeRole${name}`, { role: this.nodeRole.name, policyArn: managedPolicy(name) }),
     );
 
-    // Managed add-ons, versions pinned in core.
+    // Managed add-ons, the builds pinned in core for the cluster's Kubernetes minor.
+    const addonPins = eksAddonPins(kubernetesVersion);
     const cniRole = this.serviceAccountRole("kube-system", "aws-node", {
       managedPolicyArns: [managedPolicy("AmazonEKS_CNI_Policy")],
     });
     const ebsRole = this.serviceAccountRole("kube-system", "ebs-csi-controller-sa", {
       managedPolicyArns: [managedPolicy("service-role/AmazonEBSCSIDriverPolicy")],
     });
-    const addon = (name: keyof typeof VERSIONS.eksAddons, extra: { serviceAccountRoleArn?: string; configurationValues?: string } = {}) =>
+    const addon = (name: EksAddonName, extra: { serviceAccountRoleArn?: string; configurationValues?: string } = {}) =>
       new EksAddon(this, `Addon-${name}`, {
         clusterName: this.cluster.name,
         addonName: name,
-        addonVersion: VERSIONS.eksAddons[name].version,
+        addonVersion: addonPins[name].version,
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         ...extra,

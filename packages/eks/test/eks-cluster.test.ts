@@ -1,8 +1,8 @@
-import { Naming, VERSIONS } from "@qod/core";
+import { Naming, ProblemCollector, SUPPORTED_EKS_VERSIONS, VERSIONS } from "@qod/core";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { describe, expect, it } from "vitest";
-import { CONTROL_PLANE_LOG_TYPES, EksCluster, EksClusterProps, NodeGroupOptions } from "../src";
+import { checkKubernetesVersion, CONTROL_PLANE_LOG_TYPES, EKS_ADDONS, eksAddonPins, EksCluster, EksClusterProps, NodeGroupOptions } from "../src";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
 
 const ADMIN = "arn:aws:iam::111111111111:role/platform-admin";
@@ -98,10 +98,10 @@ describe("EksCluster with defaults", () => {
     expect(oidc.url).toMatch(/aws_eks_cluster\..+\.identity\[0\]\.oidc\[0\]\.issuer/);
   });
 
-  it("installs the four managed add-ons at the pinned versions, overwriting conflicts", () => {
+  it("installs the four managed add-ons at the versions pinned for its Kubernetes minor, overwriting conflicts", () => {
     const addons = resources(json, "aws_eks_addon");
     expect(addons.map((a) => [a.addon_name, a.addon_version]).sort()).toEqual(
-      Object.entries(VERSIONS.eksAddons).map(([name, pin]) => [name, pin.version]).sort(),
+      Object.entries(eksAddonPins(VERSIONS.eks.kubernetes.version)).map(([name, pin]) => [name, pin.version]).sort(),
     );
     for (const addon of addons) {
       expect(addon.resolve_conflicts_on_create).toBe("OVERWRITE");
@@ -126,6 +126,33 @@ describe("EksCluster with defaults", () => {
     for (const name of ["kube-proxy", "coredns", "aws-ebs-csi-driver"]) {
       expect(byName[name].depends_on, name).toEqual([groupAddress]);
     }
+  });
+});
+
+describe("add-on versions per Kubernetes minor", () => {
+  it.each(Object.keys(SUPPORTED_EKS_VERSIONS))("installs on a %s cluster the builds pinned for that minor", (minor) => {
+    const json = synth({ kubernetesVersion: minor });
+    expect(onlyResource(json, "aws_eks_cluster").version).toBe(minor);
+    const installed = Object.fromEntries(resources(json, "aws_eks_addon").map((a) => [a.addon_name, a.addon_version]));
+    const pins = (VERSIONS.eksAddons as Record<string, Record<string, { version: string }>>)[minor];
+    expect(installed).toEqual(Object.fromEntries(EKS_ADDONS.map((name) => [name, pins[name].version])));
+    // kube-proxy is built per minor: a build of another minor fails at CreateAddon.
+    expect(installed["kube-proxy"]).toMatch(new RegExp(`^v${minor.replace(".", "\\.")}\\.`));
+  });
+
+  it("fails when a supported minor has no pinned build of every add-on, naming the minor and what is missing", () => {
+    const [first, ...rest] = Object.keys(SUPPORTED_EKS_VERSIONS);
+    const pins = Object.fromEntries(rest.map((minor) => [minor, eksAddonPins(minor)]));
+    const p = new ProblemCollector("test");
+    checkKubernetesVersion(p, "kubernetesVersion", first, pins);
+    expect(() => p.throwIfAny()).toThrow(
+      new RegExp(`kubernetesVersion: got "${first}"; allowed: a minor with a pinned build of every EKS add-on in VERSIONS\\.eksAddons \\(${first} has none for vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver\\); pinned: ${rest.join(", ")}`),
+    );
+    expect(() => eksAddonPins(first, pins)).toThrow(/a minor with a pinned build of every EKS add-on/);
+  });
+
+  it("fails when the minor is not supported at all", () => {
+    expect(() => eksAddonPins("1.20")).toThrow(/kubernetesVersion: got "1\.20"; allowed: one of the supported EKS versions: /);
   });
 });
 
