@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "@qod/core";
+import { SUPPORTED_EKS_VERSIONS, ValidationError } from "@qod/core";
 import { findConfigProblems, validateEnvironmentConfig, validateEnvironmentConfigs } from "../shared/environment-config";
 import { devConfig, prodConfig, withCluster } from "../../test/helpers";
 
@@ -168,6 +168,30 @@ describe("validateEnvironmentConfig", () => {
     it("fails when a Fargate namespace is not a Kubernetes name", () => {
       expect(problemFields(withCluster(devConfig(), { fargateNamespaces: ["ok", "Not-OK"] }))).toEqual([
         "dev.cluster.fargateNamespaces[1]",
+      ]);
+    });
+
+    it("fails when a node group's AMI release is of another Kubernetes minor than the cluster, naming both", () => {
+      const config = devConfig();
+      const [name, group] = Object.entries(config.cluster.nodeGroups)[0];
+      const other = Object.keys(SUPPORTED_EKS_VERSIONS).find((minor) => minor !== config.cluster.kubernetesVersion)!;
+      const problems = findConfigProblems(withCluster(config, { nodeGroups: { [name]: { ...group, releaseVersion: `${other}.2-20251120` } } }));
+      expect(problems.map((p) => [p.field, p.given, p.allowed])).toEqual([
+        [
+          `dev.cluster.nodeGroups.${name}.releaseVersion`,
+          `${other}.2-20251120`,
+          expect.stringContaining(`a release of the cluster's kubernetesVersion ${config.cluster.kubernetesVersion} ("${other}.2-20251120" is for ${other})`),
+        ],
+      ]);
+      const same = `${config.cluster.kubernetesVersion}.2-20251120`;
+      expect(problemFields(withCluster(config, { nodeGroups: { [name]: { ...group, releaseVersion: same } } }))).toEqual([]);
+    });
+
+    it("fails when a node group's AMI release is not an AL2023 release version", () => {
+      const config = devConfig();
+      const [name, group] = Object.entries(config.cluster.nodeGroups)[0];
+      expect(problemFields(withCluster(config, { nodeGroups: { [name]: { ...group, releaseVersion: "ami-0123456789abcdef0" } } }))).toEqual([
+        `dev.cluster.nodeGroups.${name}.releaseVersion`,
       ]);
     });
 

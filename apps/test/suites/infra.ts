@@ -96,6 +96,9 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
           instance_types: options.instanceTypes,
           scaling_config: { min_size: options.minSize, desired_size: options.desiredSize, max_size: options.maxSize },
         });
+        // The cluster's version by reference: an upgrade of the control plane rolls the group after it.
+        expect(synthesizedGroup.version, group).toMatch(/^\$\{aws_eks_cluster\.[^.]+\.version\}$/);
+        expect(synthesizedGroup.release_version, group).toBe(options.releaseVersion);
       }
     });
 

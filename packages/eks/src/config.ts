@@ -60,6 +60,35 @@ export interface NodeGroupSizing {
   readonly diskSizeGiB?: number;
   /** @default "ON_DEMAND" */
   readonly capacityType?: "ON_DEMAND" | "SPOT";
+  /**
+   * The AL2023 EKS AMI release the nodes run (`<kubernetes version>-<build date>`, e.g.
+   * `1.35.0-20251120`), of the cluster's Kubernetes minor. Set it to hold nodes on a known AMI or to
+   * roll them to a newer one; changing it rolls the group like a version upgrade.
+   * @default - the latest AMI release for the group's Kubernetes version when the group is created or upgraded
+   */
+  readonly releaseVersion?: string;
+}
+
+/** An AL2023 EKS AMI release version: `<major>.<minor>.<patch>-<YYYYMMDD>`. */
+export const RELEASE_VERSION_PATTERN = /^(\d+)\.(\d+)\.\d+-\d{8}$/;
+
+/**
+ * Checks a node group's AMI release version: the AL2023 EKS AMI form, and of the cluster's
+ * Kubernetes minor (a node group cannot run another minor's AMI than its `version`).
+ */
+export function checkReleaseVersion(p: ProblemCollector, field: string, releaseVersion: unknown, kubernetesVersion: string): void {
+  const match = typeof releaseVersion === "string" ? RELEASE_VERSION_PATTERN.exec(releaseVersion) : null;
+  if (!match) {
+    p.add(field, releaseVersion, `an AL2023 EKS AMI release version <kubernetes version>-<YYYYMMDD>, e.g. ${kubernetesVersion}.0-20251120`);
+    return;
+  }
+  const minor = `${match[1]}.${match[2]}`;
+  p.check(
+    minor === kubernetesVersion,
+    field,
+    releaseVersion,
+    `a release of the cluster's kubernetesVersion ${kubernetesVersion} (${JSON.stringify(releaseVersion)} is for ${minor}), e.g. ${kubernetesVersion}.0-20251120`,
+  );
 }
 
 /** Checks a node group's sizing; `production` requires at least 3 nodes so it spans 3 zones. */
@@ -252,6 +281,9 @@ export function checkClusterConfig(
     for (const [name, group] of Object.entries(groups)) {
       checkGroupName(p, `${field}.nodeGroups`, name);
       checkNodeGroupSizing(p, `${field}.nodeGroups.${name}`, group, production);
+      if (group !== null && typeof group === "object" && group.releaseVersion !== undefined) {
+        checkReleaseVersion(p, `${field}.nodeGroups.${name}.releaseVersion`, group.releaseVersion, cluster.kubernetesVersion);
+      }
     }
   }
   if (cluster.fargateNamespaces !== undefined && cluster.fargateNamespaces.length > 0) {

@@ -124,6 +124,8 @@ export class EksCluster extends Construct {
   public readonly nodeGroups: ManagedNodeGroup[] = [];
 
   private readonly props: EksClusterProps;
+  /** The cluster's Kubernetes minor, a literal. */
+  private readonly kubernetesVersion: string;
   private readonly partition: string;
   /** Add-ons that need running nodes; each node group is added to their dependencies. */
   private readonly addonsAfterNodes: EksAddon[];
@@ -188,6 +190,7 @@ export class EksCluster extends Construct {
 
     const publicCidrs = [...(props.endpointPublicAccessCidrs ?? [])];
     const kubernetesVersion = props.kubernetesVersion ?? VERSIONS.eks.kubernetes.version;
+    this.kubernetesVersion = kubernetesVersion;
     this.cluster = new TfEksCluster(this, "Resource", {
       name: clusterName,
       version: kubernetesVersion,
@@ -289,11 +292,16 @@ export class EksCluster extends Construct {
     return createServiceAccountRole(this, `Irsa-${namespace}-${serviceAccount}`, identity, namespace, serviceAccount, permissions);
   }
 
-  /** Adds a managed node group over the cluster's subnets; add-ons that need nodes wait for it. */
+  /**
+   * Adds a managed node group over the cluster's subnets, on the cluster's Kubernetes version (a
+   * reference, so a control-plane upgrade rolls the group after it); add-ons that need nodes wait for it.
+   */
   addNodeGroup(id: string, options: NodeGroupOptions): ManagedNodeGroup {
     const group = new ManagedNodeGroup(this, `NodeGroup-${id}`, {
       ...options,
       clusterName: this.cluster.name,
+      version: this.cluster.version,
+      kubernetesVersion: this.kubernetesVersion,
       groupName: id,
       nodeRoleArn: this.nodeRole.arn,
       subnetIds: this.props.subnetIds,

@@ -2,7 +2,7 @@ import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { ProblemCollector } from "@qod/core";
 import { Construct } from "constructs";
-import { architectureOf, checkGroupName, checkNodeGroupSizing, NodeGroupSizing } from "./config";
+import { architectureOf, checkGroupName, checkNodeGroupSizing, checkReleaseVersion, NodeGroupSizing } from "./config";
 
 export interface NodeGroupOptions extends NodeGroupSizing {
   /**
@@ -19,6 +19,13 @@ export interface NodeGroupOptions extends NodeGroupSizing {
 
 export interface ManagedNodeGroupProps extends NodeGroupOptions {
   readonly clusterName: string;
+  /**
+   * The group's Kubernetes version: a reference to the cluster's `version`, so an upgrade of the
+   * control plane rolls the group after it (honouring `maxUnavailablePercentage`).
+   */
+  readonly version: string;
+  /** The cluster's Kubernetes minor as a literal (`1.35`), which `releaseVersion` must match. */
+  readonly kubernetesVersion: string;
   /** Name of the group within the cluster. */
   readonly groupName: string;
   readonly nodeRoleArn: string;
@@ -50,6 +57,9 @@ export class ManagedNodeGroup extends Construct {
     const p = new ProblemCollector(`node group at ${this.node.path}`);
     checkGroupName(p, "groupName", props.groupName);
     checkNodeGroupSizing(p, props.groupName, props, props.production);
+    if (props.releaseVersion !== undefined) {
+      checkReleaseVersion(p, `${props.groupName}.releaseVersion`, props.releaseVersion, props.kubernetesVersion);
+    }
     if (props.production) {
       p.check(
         props.subnetIds.length >= 3,
@@ -105,6 +115,8 @@ export class ManagedNodeGroup extends Construct {
       clusterName: props.clusterName,
       nodeGroupNamePrefix: `${props.groupName}-`,
       nodeRoleArn: props.nodeRoleArn,
+      version: props.version,
+      releaseVersion: props.releaseVersion,
       subnetIds: [...props.subnetIds],
       amiType: amiTypeFor(props.instanceTypes),
       capacityType: props.capacityType ?? "ON_DEMAND",

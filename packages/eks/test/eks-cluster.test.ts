@@ -246,6 +246,27 @@ describe("managed node groups", () => {
     expect(attached.sort()).toEqual(["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"]);
   });
 
+  it("runs on the cluster's Kubernetes version by reference, so a control-plane upgrade rolls the group after it", () => {
+    expect(group().version).toBe("${aws_eks_cluster.Cluster_EB0386A7.version}");
+    expect(group().release_version).toBeUndefined();
+  });
+
+  it("runs the AMI release given for the group", () => {
+    const release = `${VERSIONS.eks.kubernetes.version}.0-20251120`;
+    const pinned = synth({}, (cluster) => cluster.addNodeGroup("general", { ...general, releaseVersion: release }));
+    expect(onlyResource(pinned, "aws_eks_node_group")).toMatchObject({
+      version: "${aws_eks_cluster.Cluster_EB0386A7.version}",
+      release_version: release,
+    });
+  });
+
+  it.each([
+    ["not an AL2023 release version", "1.35", /general\.releaseVersion: got "1\.35"; allowed: an AL2023 EKS AMI release version <kubernetes version>-<YYYYMMDD>, e\.g\. 1\.34\.0-20251120/],
+    ["a release of another minor than the cluster's", "1.35.0-20251120", /general\.releaseVersion: got "1\.35\.0-20251120"; allowed: a release of the cluster's kubernetesVersion 1\.34 \("1\.35\.0-20251120" is for 1\.35\)/],
+  ])("fails when the release version is %s", (_, releaseVersion, message) => {
+    expect(() => synth({ kubernetesVersion: "1.34" }, (cluster) => cluster.addNodeGroup("general", { ...general, releaseVersion }))).toThrow(message);
+  });
+
   it("picks the ARM AMI for Graviton instance types", () => {
     const arm = synth({}, (cluster) => cluster.addNodeGroup("arm", { ...general, instanceTypes: ["m7g.large", "c7g.large"] }));
     expect(onlyResource(arm, "aws_eks_node_group").ami_type).toBe("AL2023_ARM_64_STANDARD");
