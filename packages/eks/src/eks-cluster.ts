@@ -131,6 +131,8 @@ export class EksCluster extends Construct {
   private readonly addonsAfterNodes: EksAddon[];
   /** Add-ons nodes need before they can join (the CNI). */
   private readonly addonsBeforeNodes: EksAddon[];
+  /** The node role's policy attachments: nodes cannot join before they exist. */
+  private readonly nodeRoleGrants: IamRolePolicyAttachment[];
   private fargateRole?: IamRole;
 
   constructor(scope: Construct, id: string, props: EksClusterProps) {
@@ -270,11 +272,13 @@ export class EksCluster extends Construct {
       serviceAccountRoleArn: cniRole.roleArn,
       configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
     });
-    vpcCni.dependsOn = nodePolicies.map(dependable);
+    // The CNI's pods run as aws-node with its IRSA role: create the add-on once that role's grants exist.
+    vpcCni.dependsOn = cniRole.grants.map(dependable);
     const kubeProxy = addon("kube-proxy");
     const coredns = addon("coredns");
     const ebsCsi = addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.roleArn });
     this.addonsBeforeNodes = [vpcCni];
+    this.nodeRoleGrants = nodePolicies;
     this.addonsAfterNodes = [kubeProxy, coredns, ebsCsi];
     this.addons = { "vpc-cni": vpcCni, "kube-proxy": kubeProxy, coredns, "aws-ebs-csi-driver": ebsCsi };
   }
@@ -308,7 +312,7 @@ export class EksCluster extends Construct {
       production: this.props.production ?? false,
       tags: this.props.tags ?? {},
     });
-    group.nodeGroup.dependsOn = this.addonsBeforeNodes.map(dependable);
+    group.nodeGroup.dependsOn = [...this.addonsBeforeNodes, ...this.nodeRoleGrants].map(dependable);
     for (const later of this.addonsAfterNodes) {
       later.dependsOn = [...(later.dependsOn ?? []), dependable(group.nodeGroup)];
     }

@@ -122,10 +122,24 @@ describe("EksCluster with defaults", () => {
     const byName = Object.fromEntries(
       Object.entries(json.resource!.aws_eks_addon).map(([id, a]) => [a.addon_name, { id, ...a }]),
     );
-    expect(onlyResource(json, "aws_eks_node_group").depends_on).toEqual([`aws_eks_addon.${byName["vpc-cni"].id}`]);
+    expect(onlyResource(json, "aws_eks_node_group").depends_on).toContain(`aws_eks_addon.${byName["vpc-cni"].id}`);
     for (const name of ["kube-proxy", "coredns", "aws-ebs-csi-driver"]) {
       expect(byName[name].depends_on, name).toEqual([groupAddress]);
     }
+  });
+
+  it("creates the CNI after its own role's grants, and the nodes after the node role's", () => {
+    const attachments = Object.entries(json.resource!.aws_iam_role_policy_attachment);
+    const addressesOf = (roleId: RegExp) =>
+      attachments.filter(([, a]) => roleId.test(a.role)).map(([id]) => `aws_iam_role_policy_attachment.${id}`).sort();
+    const cniGrants = addressesOf(/Irsa-kube-system-aws-node/);
+    const nodeGrants = addressesOf(/aws_iam_role\.Cluster_NodeRole/);
+    expect(cniGrants).toHaveLength(1);
+    expect(nodeGrants.length).toBeGreaterThan(0);
+    const vpcCni = resources(json, "aws_eks_addon").find((a) => a.addon_name === "vpc-cni")!;
+    for (const grant of cniGrants) expect(vpcCni.depends_on).toContain(grant);
+    for (const grant of nodeGrants) expect(vpcCni.depends_on).not.toContain(grant);
+    expect(onlyResource(json, "aws_eks_node_group").depends_on).toEqual(expect.arrayContaining(nodeGrants));
   });
 });
 
