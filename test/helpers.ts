@@ -13,6 +13,7 @@ export interface TfJson {
   resource?: Record<string, Record<string, any>>;
   data?: Record<string, Record<string, any>>;
   output?: Record<string, any>;
+  moved?: { from: string; to: string }[];
 }
 
 /** The resources of one type, as a list (empty when there are none). */

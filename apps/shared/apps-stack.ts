@@ -30,7 +30,7 @@ export class AppsStack extends EnvironmentStack {
       certificateAuthorityData: this.infra.get("cluster_certificate_authority_data"),
     });
     // The subnet plan is a pure function of the VPC's CIDR and zones: the same one the infra stack built.
-    const subnets = planSubnets(config.vpcCidr, config.availabilityZones.length);
+    const subnets = planSubnets(config.vpcCidr, config.availabilityZones);
     const accessLogs = InfraStack.hasLoadBalancerLogs(config);
     this.services = new QodServices(this, "Services", {
       config: config.workloads,

@@ -42,7 +42,7 @@ describe("each rule catches a planted violation", () => {
 
   it("an internet gateway route on a private route table", () => {
     const json = copyOf(nonProductionInfra);
-    const table = named(json.resource.aws_route_table, "PrivateRouteTable0");
+    const table = named(json.resource.aws_route_table, "PrivateRouteTable-");
     const igw = Object.keys(json.resource.aws_internet_gateway)[0];
     json.resource.aws_route.Planted = {
       route_table_id: `\${aws_route_table.${table}.id}`,
@@ -65,7 +65,7 @@ describe("each rule catches a planted violation", () => {
 
   it("a subnet that maps public IPs", () => {
     const json = copyOf(nonProductionInfra);
-    const subnet = named(json.resource.aws_subnet, "PublicSubnet1");
+    const subnet = named(json.resource.aws_subnet, "PublicSubnet-");
     json.resource.aws_subnet[subnet].map_public_ip_on_launch = true;
     expect(rule("no subnet gives instances a public IP on launch").check(json)).toEqual([
       `aws_subnet.${subnet}: map_public_ip_on_launch = true`,

@@ -84,7 +84,7 @@ export function appsSuite(definition: PlatformDefinition, environments: readonly
     });
 
     it("admits the ALB from the public subnets and lets the api out to the database subnets the infra stack built", () => {
-      const subnets = planSubnets(config.vpcCidr, config.availabilityZones.length);
+      const subnets = planSubnets(config.vpcCidr, config.availabilityZones);
       const infraCidrs = (tier: string) => Object.values(infra.resource!.aws_subnet).filter((s: any) => s.tags.tier === tier).map((s: any) => s.cidr_block).sort();
       expect([...subnets.public].sort()).toEqual(infraCidrs("public"));
       expect([...subnets.database].sort()).toEqual(infraCidrs("database"));

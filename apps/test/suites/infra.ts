@@ -5,6 +5,7 @@
  * over one with an environment added.
  */
 import { describe, expect, it } from "vitest";
+import { arnName, constructKey } from "@qod/eks";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
 import type { EnvironmentConfig } from "../../shared/environment-config";
 import { InfraStack } from "../../shared/infra-stack";
@@ -122,6 +123,16 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       // A DR environment reads its source's replicas instead of managing repositories.
       const repositories = config.registry.replicasOf ? json.data!.aws_ecr_repository : r.aws_ecr_repository;
       expect(Object.keys(repositories).map(withoutHash).sort()).toEqual(config.registry.repositories.map((repo) => `Registry_${repo}`).sort());
+      // List-derived resources are keyed by name, never by position: reordering a list moves nothing.
+      expect(Object.keys(r.aws_eks_access_entry).map(withoutHash).sort()).toEqual(
+        config.cluster.adminPrincipalArns.map((arn) => `Cluster_AdminAccess-${constructKey(arnName(arn))}`).sort(),
+      );
+      for (const tier of ["Public", "Private", "Database"]) {
+        const subnets = Object.entries(r.aws_subnet).filter(([id]) => id.startsWith(`Network_${tier}Subnet-`));
+        expect(subnets.map(([id, subnet]) => [withoutHash(id), subnet.availability_zone]), tier).toEqual(
+          config.availabilityZones.map((zone) => [`Network_${tier}Subnet-${zone.slice(-1)}`, zone]),
+        );
+      }
     });
 
     it("keys list-derived resources by a stable name, not a position: email subscriptions by address, database ingress by source", () => {

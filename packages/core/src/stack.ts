@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Aspects, TerraformProvider, TerraformStack } from "cdktf";
+import { Aspects, TerraformProvider, TerraformResource, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { configureS3Backend } from "./backend";
 import type { EnvironmentBase } from "./environment";
@@ -59,4 +59,18 @@ export function requireProvider(scope: Construct, name: keyof typeof VERSIONS.pr
     terraformGeneratorMetadata: { providerName: name, providerVersion: VERSIONS.providers[name].version },
     terraformProviderSource: source,
   });
+}
+
+/**
+ * Keeps a deployed resource whose construct id changed (for example from a list index to a stable
+ * key): a `moved` block from the address it had as `formerId`, a sibling id in the same scope, to
+ * its current address. An empty construct holds the former id, so nothing else can take it.
+ * Terraform ignores a move whose source is not in the state, so the block is harmless for a new
+ * environment; drop it once every environment has applied.
+ */
+export function movedFrom(resource: TerraformResource, formerId: string): void {
+  const scope = resource.node.scope;
+  if (!scope) throw new Error(`movedFrom: ${resource.node.path} has no scope`);
+  const former = new Construct(scope, formerId);
+  resource.moveFromId(`${resource.terraformResourceType}.${TerraformStack.of(resource).getLogicalId(former.node)}`);
 }

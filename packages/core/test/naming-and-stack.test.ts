@@ -1,9 +1,10 @@
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { App, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { EnvironmentStack, Naming, RequiredTagsAspect, requireProvider, stateKey, VERSIONS, SUPPORTED_EKS_VERSIONS } from "../src";
+import { EnvironmentStack, movedFrom, Naming, RequiredTagsAspect, requireProvider, stateKey, VERSIONS, SUPPORTED_EKS_VERSIONS } from "../src";
 import { devConfig, freshDir, TfJson } from "../../../test/helpers";
 import { Aspects, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 
 describe("Naming", () => {
@@ -16,6 +17,22 @@ describe("Naming", () => {
   it("fails when a part breaks the naming rules", () => {
     expect(() => new Naming("QOD", "dev")).toThrow(/naming\.project: got "QOD"/);
     expect(() => new Naming("qod", "dev").name("Flow_Logs")).toThrow(/component: got "Flow_Logs"/);
+  });
+});
+
+describe("movedFrom", () => {
+  it("moves the address a resource had under its former construct id to its current one", () => {
+    const under = (id: string, former?: string): TfJson =>
+      JSON.parse(
+        Testing.synthScope((scope) => {
+          const vpc = new Vpc(new Construct(scope, "Network"), id, { cidrBlock: "10.0.0.0/16" });
+          if (former) movedFrom(vpc, former);
+        }),
+      );
+    const before = Object.keys(under("Vpc0").resource!.aws_vpc)[0];
+    const after = under("Vpc-a", "Vpc0");
+    expect(after.moved).toEqual([{ from: `aws_vpc.${before}`, to: `aws_vpc.${Object.keys(after.resource!.aws_vpc)[0]}` }]);
+    expect(Object.keys(after.resource!.aws_vpc)).toHaveLength(1);
   });
 });
 

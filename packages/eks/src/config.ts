@@ -211,20 +211,46 @@ export function checkEndpointCidrs(p: ProblemCollector, field: string, cidrs: re
   });
 }
 
-/** Checks admin principals: IAM role or user ARNs. */
+/** The name at the end of an ARN (`…:role/teams/ops-admin` → `ops-admin`). */
+export function arnName(arn: string): string {
+  return arn.slice(arn.lastIndexOf("/") + 1);
+}
+
+/**
+ * A name as a construct-id key: characters other than letters, digits, `_` and `-` become `-`.
+ * List-derived constructs are keyed by it, never by their position, so reordering a list keeps
+ * every Terraform address.
+ */
+export function constructKey(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, "-");
+}
+
+/**
+ * Checks admin principals: IAM role or user ARNs, each with a name no other has (access entries
+ * are keyed by it).
+ */
 export function checkAdminPrincipals(p: ProblemCollector, field: string, arns: readonly string[]): void {
   if (!Array.isArray(arns) || arns.length === 0) {
     p.add(field, arns, "at least one IAM role ARN (the cluster creator gets no implicit admin)");
     return;
   }
-  arns.forEach((arn, i) =>
-    p.check(
-      typeof arn === "string" && IAM_PRINCIPAL_ARN_PATTERN.test(arn),
-      `${field}[${i}]`,
-      arn,
-      "an IAM role or user ARN, e.g. arn:aws:iam::111122223333:role/platform-admin",
-    ),
-  );
+  const seen = new Map<string, number>();
+  arns.forEach((arn, i) => {
+    if (typeof arn !== "string" || !IAM_PRINCIPAL_ARN_PATTERN.test(arn)) {
+      p.add(`${field}[${i}]`, arn, "an IAM role or user ARN, e.g. arn:aws:iam::111122223333:role/platform-admin");
+      return;
+    }
+    const key = constructKey(arnName(arn));
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else {
+      p.add(
+        `${field}[${i}]`,
+        arn,
+        `a principal whose name (${arnName(arn)}) no other admin has (${field}[${first}]); access entries are keyed by the name`,
+      );
+    }
+  });
 }
 
 /** Most namespaces one Fargate profile selects (an EKS limit). */

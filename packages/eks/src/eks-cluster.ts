@@ -16,6 +16,7 @@ import {
   checkLogRetention,
   EncryptedLogGroup,
   fromAccount,
+  movedFrom,
   Naming,
   ProblemCollector,
   serviceTrustPolicy,
@@ -24,11 +25,13 @@ import {
 import { dependable } from "cdktf";
 import { Construct } from "constructs";
 import {
+  arnName,
   checkAdminPrincipals,
   checkEndpointCidrs,
   checkFargateNamespaces,
   checkGroupName,
   checkKubernetesVersion,
+  constructKey,
   EksAddonName,
   eksAddonPins,
 } from "./config";
@@ -225,19 +228,24 @@ export class EksCluster extends Construct {
     this.oidcProviderArn = oidc.arn;
 
     // Access: cluster-admin for the configured principals only.
+    // Keyed by the principal's name (validated unique), so reordering the list keeps every address.
     props.adminPrincipalArns.forEach((principalArn, i) => {
-      const entry = new EksAccessEntry(this, `AdminAccess${i}`, {
+      const key = constructKey(arnName(principalArn));
+      const entry = new EksAccessEntry(this, `AdminAccess-${key}`, {
         clusterName: this.cluster.name,
         principalArn,
         type: "STANDARD",
       });
-      new EksAccessPolicyAssociation(this, `AdminAccess${i}Policy`, {
+      const association = new EksAccessPolicyAssociation(this, `AdminAccess-${key}-Policy`, {
         clusterName: this.cluster.name,
         principalArn,
         policyArn: `arn:${this.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`,
         accessScope: { type: "cluster" },
         dependsOn: [entry],
       });
+      // The index-keyed addresses of earlier versions.
+      movedFrom(entry, `AdminAccess${i}`);
+      movedFrom(association, `AdminAccess${i}Policy`);
     });
 
     // Nodes: the worker, ECR pull and SSM policies only; the CNI's permissions go to its own role.

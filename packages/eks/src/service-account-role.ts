@@ -2,9 +2,10 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { checkKubernetesName, ProblemCollector, ValidationError } from "@qod/core";
-import { Fn, ITerraformDependable } from "cdktf";
+import { checkKubernetesName, movedFrom, ProblemCollector, ValidationError } from "@qod/core";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
+import { arnName, constructKey } from "./config";
 
 /** The audience EKS-issued service-account tokens carry for STS. */
 export const STS_AUDIENCE = "sts.amazonaws.com";
@@ -54,6 +55,18 @@ export class ServiceAccountRole extends Construct {
       undefined,
       "at least one permission: an inline policy or a managed policy ARN",
     );
+    // Each attachment is keyed by its policy's name, so reordering the list keeps every address.
+    const policyKeys = new Map<string, number>();
+    (props.managedPolicyArns ?? []).forEach((arn, i) => {
+      const name = arnName(arn);
+      if (name === "" || Token.isUnresolved(name)) {
+        p.add(`managedPolicyArns[${i}]`, arn, "an ARN whose policy name (after the last /) is known at synth time: each attachment is keyed by it");
+        return;
+      }
+      const first = policyKeys.get(constructKey(name));
+      if (first === undefined) policyKeys.set(constructKey(name), i);
+      else p.add(`managedPolicyArns[${i}]`, arn, `a policy whose name (${name}) no other managed policy of the role has (managedPolicyArns[${first}])`);
+    });
     p.throwIfAny();
 
     const issuer = Fn.replace(props.oidcIssuerUrl, "https://", "");
@@ -85,7 +98,9 @@ export class ServiceAccountRole extends Construct {
       this.grants.push(new IamRolePolicy(this, "Policy", { role: this.role.id, name: "permissions", policy: props.policyJson }));
     }
     (props.managedPolicyArns ?? []).forEach((arn, i) => {
-      this.grants.push(new IamRolePolicyAttachment(this, `ManagedPolicy${i}`, { role: this.role.name, policyArn: arn }));
+      const attachment = new IamRolePolicyAttachment(this, `ManagedPolicy-${constructKey(arnName(arn))}`, { role: this.role.name, policyArn: arn });
+      movedFrom(attachment, `ManagedPolicy${i}`); // the index-keyed address of earlier versions
+      this.grants.push(attachment);
     });
     this.roleArn = this.role.arn;
     this.namespace = props.namespace;

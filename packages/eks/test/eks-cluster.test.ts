@@ -170,6 +170,69 @@ describe("add-on versions per Kubernetes minor", () => {
   });
 });
 
+describe("stable addresses", () => {
+  const OPS = "arn:aws:iam::222222222222:role/teams/ops-admin";
+  const addresses = (json: TfJson, type: string) => Object.keys(json.resource![type] ?? {}).sort();
+  /** The resources of a type by address: the same address must describe the same thing. */
+  const byAddress = (json: TfJson, type: string, keep: (id: string) => boolean = () => true) =>
+    Object.fromEntries(Object.entries(json.resource![type] ?? {}).filter(([id]) => keep(id)));
+
+  it("keys each access entry and its policy association by the principal's name, so reordering the admins keeps every address", () => {
+    const forward = synth({ adminPrincipalArns: [ADMIN, OPS] });
+    const reversed = synth({ adminPrincipalArns: [OPS, ADMIN] });
+    for (const type of ["aws_eks_access_entry", "aws_eks_access_policy_association"]) {
+      expect(byAddress(reversed, type), type).toEqual(byAddress(forward, type));
+    }
+    expect(addresses(forward, "aws_eks_access_entry").map((id) => id.replace(/_[0-9A-F]{8}$/, ""))).toEqual([
+      "Cluster_AdminAccess-ops-admin",
+      "Cluster_AdminAccess-platform-admin",
+    ]);
+    const entry = Object.entries(forward.resource!.aws_eks_access_entry).find(([id]) => id.includes("ops-admin"))![1];
+    expect(entry.principal_arn).toBe(OPS);
+  });
+
+  it("moves the access entries of the index-keyed layout to their named addresses", () => {
+    const json = synth({ adminPrincipalArns: [ADMIN, OPS] });
+    const moves = (json.moved ?? []).filter((m) => m.to.startsWith("aws_eks_access"));
+    expect(moves).toEqual(
+      expect.arrayContaining([
+        { from: "aws_eks_access_entry.Cluster_AdminAccess0_98E0FA22", to: expect.stringMatching(/^aws_eks_access_entry\.Cluster_AdminAccess-platform-admin_[0-9A-F]{8}$/) },
+        { from: "aws_eks_access_policy_association.Cluster_AdminAccess0Policy_BC5C5125", to: expect.stringMatching(/^aws_eks_access_policy_association\.Cluster_AdminAccess-platform-admin-Policy_/) },
+        { from: expect.stringMatching(/^aws_eks_access_entry\.Cluster_AdminAccess1_/), to: expect.stringMatching(/Cluster_AdminAccess-ops-admin_/) },
+      ]),
+    );
+    expect(moves).toHaveLength(4);
+    for (const move of moves) expect(Object.keys(json.resource![move.to.split(".")[0]])).toContain(move.to.split(".")[1]);
+  });
+
+  it("keys each managed policy attachment of a service-account role by the policy's name", () => {
+    const policies = ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"];
+    const withPolicies = (arns: string[]) => synth({}, (cluster) => cluster.serviceAccountRole("ns", "sa", { managedPolicyArns: arns }));
+    const ids = (json: TfJson) => addresses(json, "aws_iam_role_policy_attachment").filter((id) => id.includes("Irsa-ns-sa"));
+    const attachments = (json: TfJson) => byAddress(json, "aws_iam_role_policy_attachment", (id) => id.includes("Irsa-ns-sa"));
+    expect(attachments(withPolicies([...policies].reverse()))).toEqual(attachments(withPolicies(policies)));
+    expect(ids(withPolicies(policies)).map((id) => id.replace(/_[0-9A-F]{8}$/, ""))).toEqual([
+      "Cluster_Irsa-ns-sa_ManagedPolicy-AmazonEBSCSIDriverPolicy",
+      "Cluster_Irsa-ns-sa_ManagedPolicy-ReadOnlyAccess",
+    ]);
+    expect(addresses(synth(), "aws_iam_role_policy_attachment").some((id) => id.startsWith("Cluster_Irsa-kube-system-aws-node_ManagedPolicy-AmazonEKS_CNI_Policy_"))).toBe(true);
+  });
+
+  it("fails when two admin principals have the same name", () => {
+    expect(() => synth({ adminPrincipalArns: [ADMIN, "arn:aws:iam::222222222222:role/other/platform-admin"] }, () => undefined)).toThrow(
+      /adminPrincipalArns\[1\]: got "arn:aws:iam::222222222222:role\/other\/platform-admin"; allowed: a principal whose name \(platform-admin\) no other admin has \(adminPrincipalArns\[0\]\)/,
+    );
+  });
+
+  it("fails when two managed policies of a role have the same name", () => {
+    expect(() =>
+      synth({}, (cluster) =>
+        cluster.serviceAccountRole("ns", "sa", { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::111111111111:policy/ReadOnlyAccess"] }),
+      ),
+    ).toThrow(/managedPolicyArns\[1\]: got "arn:aws:iam::111111111111:policy\/ReadOnlyAccess"; allowed: a policy whose name \(ReadOnlyAccess\) no other managed policy of the role has/);
+  });
+});
+
 describe("identity for pods (IRSA)", () => {
   it("pins both the service account and the audience in every trust policy", () => {
     const json = synth();

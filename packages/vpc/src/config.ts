@@ -97,10 +97,16 @@ export function checkAvailabilityZones(
     );
   }
   azs.forEach((zone, i) => {
+    const sameLetter = azs.findIndex((other) => typeof other === "string" && typeof zone === "string" && other.slice(-1) === zone.slice(-1));
     if (azs.indexOf(zone) !== i) {
       p.add(`${field}[${i}]`, zone, "each zone once (this one is a duplicate)");
     } else if (regionZones && !regionZones.includes(zone)) {
       p.add(`${field}[${i}]`, zone, `a zone of ${options.region}: ${regionZones.join(", ")}`);
+    } else if (typeof zone !== "string" || !/[a-f]$/.test(zone)) {
+      p.add(`${field}[${i}]`, zone, "a zone whose name ends in a letter from a to f: its subnets take the VPC's slot of that letter");
+    } else if (sameLetter !== i) {
+      // The zone's letter keys and names its subnets, NAT gateway and route table (public-a).
+      p.add(`${field}[${i}]`, zone, `a zone whose last letter no other zone has (${azs[sameLetter]}): the network's resources are keyed and named by it`);
     }
   });
 }

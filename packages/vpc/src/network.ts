@@ -21,6 +21,7 @@ import {
   cidrSubnet,
   EncryptedLogGroup,
   fromAccount,
+  movedFrom,
   Naming,
   ProblemCollector,
   serviceTrustPolicy,
@@ -61,20 +62,27 @@ export interface SubnetPlan {
   readonly database: readonly string[];
 }
 
+/** A zone's slot in the subnet plan: the place of its letter in the alphabet (`…a` → 0, `…f` → 5). */
+export function zoneSlot(zone: string): number {
+  return zone.charCodeAt(zone.length - 1) - "a".charCodeAt(0);
+}
+
 /**
- * Derives subnet CIDRs from the VPC CIDR, for `zoneCount` zones. The VPC is cut into 8 equal
- * slots: slots 0-5 are the private subnets (nodes and pods, which take most addresses with the
- * VPC CNI), slot 6 is cut into 8 public subnets and slot 7 into 8 database subnets.
+ * Derives subnet CIDRs from the VPC CIDR for the given zones. The VPC is cut into 8 equal slots:
+ * slots 0-5 are the private subnets (nodes and pods, which take most addresses with the VPC CNI),
+ * slot 6 is cut into 8 public subnets and slot 7 into 8 database subnets. A zone takes the slot
+ * of its letter ({@link zoneSlot}), not of its place in the list, so reordering, adding or removing
+ * zones leaves the other zones' subnets as they are.
  * A /16 gives /19 private, /22 public and /22 database subnets; a /20 gives /23, /26 and /26.
  */
-export function planSubnets(vpcCidr: string, zoneCount: number): SubnetPlan {
-  const zones = Array.from({ length: zoneCount }, (_, i) => i);
+export function planSubnets(vpcCidr: string, availabilityZones: readonly string[]): SubnetPlan {
+  const slots = availabilityZones.map(zoneSlot);
   const publicSlot = cidrSubnet(vpcCidr, 3, 6);
   const databaseSlot = cidrSubnet(vpcCidr, 3, 7);
   return {
-    private: zones.map((i) => cidrSubnet(vpcCidr, 3, i)),
-    public: zones.map((i) => cidrSubnet(publicSlot, 3, i)),
-    database: zones.map((i) => cidrSubnet(databaseSlot, 3, i)),
+    private: slots.map((i) => cidrSubnet(vpcCidr, 3, i)),
+    public: slots.map((i) => cidrSubnet(publicSlot, 3, i)),
+    database: slots.map((i) => cidrSubnet(databaseSlot, 3, i)),
   };
 }
 
@@ -123,7 +131,9 @@ export class Network extends Construct {
       ? { [`kubernetes.io/cluster/${props.clusterName}`]: "shared" }
       : {};
     const azs = [...props.availabilityZones];
-    const plan = planSubnets(props.cidr, azs.length);
+    const plan = planSubnets(props.cidr, azs);
+    // A zone's letter (validated unique) names and keys its resources, so reordering the zones keeps
+    // every address. `movedFrom` keeps the index-keyed addresses of earlier versions.
     const suffix = (az: string) => az.slice(-1);
 
     this.vpc = new TfVpc(this, "Resource", {
@@ -160,35 +170,40 @@ export class Network extends Construct {
       gatewayId: igw.id,
     });
     this.publicSubnets = azs.map((az, i) => {
-      const subnet = new Subnet(this, `PublicSubnet${i}`, {
+      const subnet = new Subnet(this, `PublicSubnet-${suffix(az)}`, {
         vpcId: this.vpc.id,
         availabilityZone: az,
         cidrBlock: plan.public[i],
         mapPublicIpOnLaunch: false,
         tags: named(`public-${suffix(az)}`, { ...clusterTag, "kubernetes.io/role/elb": "1", tier: "public" }),
       });
-      new RouteTableAssociation(this, `PublicSubnet${i}RouteTable`, {
+      const association = new RouteTableAssociation(this, `PublicSubnet-${suffix(az)}-RouteTable`, {
         subnetId: subnet.id,
         routeTableId: publicRouteTable.id,
       });
+      movedFrom(subnet, `PublicSubnet${i}`);
+      movedFrom(association, `PublicSubnet${i}RouteTable`);
       return subnet;
     });
 
     const natZones = props.natGateways === "per-az" ? azs : [azs[0]];
     this.natGateways = natZones.map((az, i) => {
-      const eip = new Eip(this, `NatEip${i}`, { domain: "vpc", tags: named(`nat-${suffix(az)}`) });
-      return new NatGateway(this, `NatGateway${i}`, {
+      const eip = new Eip(this, `NatEip-${suffix(az)}`, { domain: "vpc", tags: named(`nat-${suffix(az)}`) });
+      const nat = new NatGateway(this, `NatGateway-${suffix(az)}`, {
         allocationId: eip.allocationId,
         subnetId: this.publicSubnets[i].id,
         tags: named(`nat-${suffix(az)}`),
         dependsOn: [igw],
       });
+      movedFrom(eip, `NatEip${i}`);
+      movedFrom(nat, `NatGateway${i}`);
+      return nat;
     });
 
     // Private tier: nodes and pods. Each zone routes out through its own NAT gateway if it has one.
     const privateRouteTables: RouteTable[] = [];
     this.privateSubnets = azs.map((az, i) => {
-      const subnet = new Subnet(this, `PrivateSubnet${i}`, {
+      const subnet = new Subnet(this, `PrivateSubnet-${suffix(az)}`, {
         vpcId: this.vpc.id,
         availabilityZone: az,
         cidrBlock: plan.private[i],
@@ -198,19 +213,23 @@ export class Network extends Construct {
           tier: "private",
         }),
       });
-      const table = new RouteTable(this, `PrivateRouteTable${i}`, {
+      const table = new RouteTable(this, `PrivateRouteTable-${suffix(az)}`, {
         vpcId: this.vpc.id,
         tags: named(`private-${suffix(az)}`),
       });
-      new Route(this, `PrivateRouteTable${i}DefaultRoute`, {
+      const route = new Route(this, `PrivateRouteTable-${suffix(az)}-DefaultRoute`, {
         routeTableId: table.id,
         destinationCidrBlock: "0.0.0.0/0",
         natGatewayId: this.natGateways[Math.min(i, this.natGateways.length - 1)].id,
       });
-      new RouteTableAssociation(this, `PrivateSubnet${i}RouteTable`, {
+      const association = new RouteTableAssociation(this, `PrivateSubnet-${suffix(az)}-RouteTable`, {
         subnetId: subnet.id,
         routeTableId: table.id,
       });
+      movedFrom(subnet, `PrivateSubnet${i}`);
+      movedFrom(table, `PrivateRouteTable${i}`);
+      movedFrom(route, `PrivateRouteTable${i}DefaultRoute`);
+      movedFrom(association, `PrivateSubnet${i}RouteTable`);
       privateRouteTables.push(table);
       return subnet;
     });
@@ -222,16 +241,18 @@ export class Network extends Construct {
       tags: named("database"),
     });
     this.databaseSubnets = azs.map((az, i) => {
-      const subnet = new Subnet(this, `DatabaseSubnet${i}`, {
+      const subnet = new Subnet(this, `DatabaseSubnet-${suffix(az)}`, {
         vpcId: this.vpc.id,
         availabilityZone: az,
         cidrBlock: plan.database[i],
         tags: named(`database-${suffix(az)}`, { tier: "database" }),
       });
-      new RouteTableAssociation(this, `DatabaseSubnet${i}RouteTable`, {
+      const association = new RouteTableAssociation(this, `DatabaseSubnet-${suffix(az)}-RouteTable`, {
         subnetId: subnet.id,
         routeTableId: databaseRouteTable.id,
       });
+      movedFrom(subnet, `DatabaseSubnet${i}`);
+      movedFrom(association, `DatabaseSubnet${i}RouteTable`);
       return subnet;
     });
 

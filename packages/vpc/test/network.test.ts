@@ -111,10 +111,10 @@ describe("Network options", () => {
     const natRoutes = resources(json, "aws_route").filter((r) => r.nat_gateway_id);
     const usedNats = natRoutes.map((r) => /aws_nat_gateway\.([^.]+)\.id/.exec(r.nat_gateway_id)![1]);
     expect(new Set(usedNats).size).toBe(3);
-    // Route i goes to NAT i: the ids carry the zone index.
+    // Each zone's route goes to that zone's NAT gateway: the ids carry the zone's letter.
     natRoutes.forEach((route) => {
-      const index = /PrivateRouteTable(\d)/.exec(route.route_table_id)![1];
-      expect(route.nat_gateway_id).toContain(`NatGateway${index}`);
+      const zone = /PrivateRouteTable-([a-z])_/.exec(route.route_table_id)![1];
+      expect(route.nat_gateway_id).toContain(`NatGateway-${zone}_`);
     });
   });
 
@@ -131,15 +131,69 @@ describe("Network options", () => {
   });
 });
 
+describe("stable addresses", () => {
+  const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+  const ZONED = ["aws_subnet", "aws_route_table", "aws_route_table_association", "aws_route", "aws_nat_gateway", "aws_eip"];
+  const addresses = (json: TfJson) => ZONED.flatMap((type) => Object.keys(json.resource![type]).map((id) => `${type}.${id}`)).sort();
+  /** Each zone-keyed resource by address: the same address must describe the same thing. */
+  const byAddress = (json: TfJson) => Object.fromEntries(ZONED.flatMap((type) => Object.entries(json.resource![type]).map(([id, r]) => [`${type}.${id}`, r])));
+  const withoutHash = (id: string) => id.replace(/_[0-9A-F]{8}$/, "");
+
+  it("keys subnets, NAT gateways, EIPs, route tables and routes by zone, so reordering the zones keeps every address", () => {
+    const forward = synth({ availabilityZones: zones, natGateways: "per-az" });
+    const reversed = synth({ availabilityZones: [...zones].reverse(), natGateways: "per-az" });
+    expect(byAddress(reversed)).toEqual(byAddress(forward));
+    const subnets = Object.entries(forward.resource!.aws_subnet).map(([id, s]) => [withoutHash(id), s.availability_zone]);
+    expect(subnets).toEqual(
+      expect.arrayContaining([
+        ["Network_PublicSubnet-a", "eu-west-1a"],
+        ["Network_PrivateSubnet-b", "eu-west-1b"],
+        ["Network_DatabaseSubnet-c", "eu-west-1c"],
+      ]),
+    );
+    expect(Object.keys(forward.resource!.aws_nat_gateway).map(withoutHash).sort()).toEqual(["Network_NatGateway-a", "Network_NatGateway-b", "Network_NatGateway-c"]);
+    expect(Object.keys(forward.resource!.aws_eip).map(withoutHash).sort()).toEqual(["Network_NatEip-a", "Network_NatEip-b", "Network_NatEip-c"]);
+  });
+
+  it("moves every resource of the index-keyed layout to its zone's address", () => {
+    const json = synth({ availabilityZones: zones, natGateways: "per-az" });
+    const moves = json.moved ?? [];
+    expect(moves).toEqual(
+      expect.arrayContaining([
+        { from: "aws_subnet.Network_PublicSubnet0_B2FC5C28", to: expect.stringMatching(/^aws_subnet\.Network_PublicSubnet-a_[0-9A-F]{8}$/) },
+        { from: "aws_subnet.Network_PrivateSubnet2_6BD46F8C", to: expect.stringMatching(/^aws_subnet\.Network_PrivateSubnet-c_/) },
+        { from: "aws_nat_gateway.Network_NatGateway1_1FEB5E34", to: expect.stringMatching(/^aws_nat_gateway\.Network_NatGateway-b_/) },
+        { from: "aws_eip.Network_NatEip0_814C8120", to: expect.stringMatching(/^aws_eip\.Network_NatEip-a_/) },
+        { from: "aws_route.Network_PrivateRouteTable0DefaultRoute_20FE0BF1", to: expect.stringMatching(/^aws_route\.Network_PrivateRouteTable-a-DefaultRoute_/) },
+      ]),
+    );
+    // One move per zone-keyed resource, each to an address the stack has.
+    const zoned = addresses(json).filter((a) => !a.startsWith("aws_route_table.Network_PublicRouteTable") && !a.startsWith("aws_route_table.Network_DatabaseRouteTable") && !a.startsWith("aws_route.Network_PublicDefaultRoute"));
+    expect(moves.map((m) => m.to).sort()).toEqual(zoned);
+  });
+
+  it("fails when a zone's letter has no slot in the subnet plan", () => {
+    expect(() => synth({ availabilityZones: ["us-east-1a", "us-east-1g"] })).toThrow(
+      /availabilityZones\[1\]: got "us-east-1g"; allowed: a zone whose name ends in a letter from a to f/,
+    );
+  });
+
+  it("fails when two zones end in the same letter (resources are keyed and named by it)", () => {
+    expect(() => synth({ availabilityZones: ["us-west-2a", "us-west-2-lax-1a"] })).toThrow(
+      /availabilityZones\[1\]: got "us-west-2-lax-1a"; allowed: a zone whose last letter no other zone has \(us-west-2a\)/,
+    );
+  });
+});
+
 describe("planSubnets", () => {
   it.each([
-    ["10.0.0.0/16", 3, ["10.0.0.0/19", "10.0.192.0/22", "10.0.224.0/22"]],
-    ["172.16.0.0/20", 2, ["172.16.0.0/23", "172.16.12.0/26", "172.16.14.0/26"]],
+    ["10.0.0.0/16", ["eu-west-1a", "eu-west-1b", "eu-west-1c"], ["10.0.0.0/19", "10.0.192.0/22", "10.0.224.0/22"]],
+    ["172.16.0.0/20", ["eu-west-1a", "eu-west-1b"], ["172.16.0.0/23", "172.16.12.0/26", "172.16.14.0/26"]],
   ])("derives non-overlapping subnets inside %s", (vpc, zones, firsts) => {
     const plan = planSubnets(vpc, zones);
     expect([plan.private[0], plan.public[0], plan.database[0]]).toEqual(firsts);
     const all = [...plan.private, ...plan.public, ...plan.database].map((c) => parseCidr(c)!);
-    expect(all).toHaveLength(zones * 3);
+    expect(all).toHaveLength(zones.length * 3);
     all.forEach((a, i) => {
       expect(cidrContains(parseCidr(vpc)!, a)).toBe(true);
       all.slice(i + 1).forEach((b) => expect(cidrContains(a, b) || cidrContains(b, a)).toBe(false));
@@ -147,7 +201,19 @@ describe("planSubnets", () => {
   });
 
   it(`fits ${MAX_NETWORK_AZS} zones`, () => {
-    expect(planSubnets("10.0.0.0/16", MAX_NETWORK_AZS).private).toHaveLength(MAX_NETWORK_AZS);
+    const zones = ["a", "b", "c", "d", "e", "f"].map((letter) => `us-east-1${letter}`);
+    expect(zones).toHaveLength(MAX_NETWORK_AZS);
+    expect(new Set(planSubnets("10.0.0.0/16", zones).private).size).toBe(MAX_NETWORK_AZS);
+  });
+
+  it("gives each zone the slot of its letter, whatever the order or the other zones", () => {
+    const abc = planSubnets("10.0.0.0/16", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    const ca = planSubnets("10.0.0.0/16", ["eu-west-1c", "eu-west-1a"]);
+    expect(ca).toEqual({
+      private: [abc.private[2], abc.private[0]],
+      public: [abc.public[2], abc.public[0]],
+      database: [abc.database[2], abc.database[0]],
+    });
   });
 });
 
