@@ -287,13 +287,15 @@ export function judgeCheckov(
 /**
  * A copy of a synthesized stack that checkov 3.x can parse: its terraform_json parser expects
  * every entry of the `terraform` block to be an object and crashes on the `required_version`
- * string. Only the scan copy loses it; the stacks keep it (a test checks they do).
+ * string, and it crashes on the top-level `moved` list too (state moves, nothing to scan). Only
+ * the scan copy loses them; the stacks keep them (a test checks they do).
  */
 export function forCheckov(stack: Record<string, unknown>): Record<string, unknown> {
-  const terraform = stack.terraform as Record<string, unknown> | undefined;
-  if (!terraform || !("required_version" in terraform)) return stack;
+  const { moved: _moves, ...copy } = stack;
+  const terraform = copy.terraform as Record<string, unknown> | undefined;
+  if (!terraform || !("required_version" in terraform)) return copy;
   const { required_version: _dropped, ...rest } = terraform;
-  return { ...stack, terraform: rest };
+  return { ...copy, terraform: rest };
 }
 
 /** One tflint issue from `--format=json`. */

@@ -185,10 +185,12 @@ describe("judging checkov's results", () => {
 });
 
 describe("the checkov scan copy", () => {
-  it("drops only terraform.required_version and leaves the stack itself alone", () => {
-    const stack = { terraform: { required_version: ">= 1.10.0", backend: { local: {} } }, resource: { a: {} } };
+  it("drops only terraform.required_version and the moved blocks, and leaves the stack itself alone", () => {
+    const moved = [{ from: "aws_vpc.a0", to: "aws_vpc.a" }];
+    const stack = { terraform: { required_version: ">= 1.10.0", backend: { local: {} } }, resource: { a: {} }, moved };
     expect(forCheckov(stack)).toEqual({ terraform: { backend: { local: {} } }, resource: { a: {} } });
     expect(stack.terraform.required_version).toBe(">= 1.10.0");
+    expect(stack.moved).toBe(moved);
   });
 });
 
