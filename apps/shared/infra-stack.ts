@@ -46,6 +46,7 @@ export class InfraStack extends EnvironmentStack {
       availabilityZones: config.availabilityZones,
       natGateways: config.natGateways,
       clusterName,
+      karpenterDiscovery: config.cluster.karpenterDiscovery,
       flowLogRetentionDays: config.flowLogRetentionDays,
     });
 
@@ -59,6 +60,7 @@ export class InfraStack extends EnvironmentStack {
       logRetentionDays: config.cluster.logRetentionDays,
       production: config.production,
       tags: environmentTags(config),
+      karpenterDiscovery: config.cluster.karpenterDiscovery,
     });
     for (const [name, group] of Object.entries(config.cluster.nodeGroups)) {
       this.cluster.addNodeGroup(name, group);

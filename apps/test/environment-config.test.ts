@@ -195,6 +195,11 @@ describe("validateEnvironmentConfig", () => {
       ]);
     });
 
+    it("fails when karpenterDiscovery is not a boolean", () => {
+      expect(problemFields(withCluster(devConfig(), { karpenterDiscovery: "true" as never }))).toEqual(["dev.cluster.karpenterDiscovery"]);
+      expect(problemFields(withCluster(devConfig(), { karpenterDiscovery: true }))).toEqual([]);
+    });
+
     it("accepts a world-open endpoint outside production but not in it", () => {
       expect(problemFields(withCluster(devConfig(), { endpointPublicAccessCidrs: ["0.0.0.0/0"] }))).toEqual([]);
       expect(problemFields(withCluster(prodConfig(), { endpointPublicAccessCidrs: ["0.0.0.0/0"] }))).toEqual([

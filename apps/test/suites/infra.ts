@@ -5,6 +5,7 @@
  * over one with an environment added.
  */
 import { describe, expect, it } from "vitest";
+import { environmentTags } from "@qod/core";
 import { arnName, constructKey } from "@qod/eks";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
 import type { EnvironmentConfig } from "../../shared/environment-config";
@@ -142,6 +143,29 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
         config.backup.notificationEmails.map((email) => [`Backup_Email-${email.replace(/[^A-Za-z0-9_-]/g, "")}`, email]).sort(),
       );
       expect(Object.keys(r.aws_vpc_security_group_ingress_rule).filter((id) => id.startsWith("Database_")).map(withoutHash)).toEqual(["Database_IngressFrom-cluster"]);
+    });
+
+    it("tags the cluster security group EKS creates with the environment's tags, and for Karpenter only where configured", () => {
+      const tags = resources(json, "aws_ec2_tag");
+      for (const tag of tags) expect(tag.resource_id).toMatch(/^\$\{aws_eks_cluster\.Cluster_EB0386A7\.vpc_config(\[0\])?\.cluster_security_group_id\}$/);
+      const discovery = config.cluster.karpenterDiscovery ? { "karpenter.sh/discovery": InfraStack.clusterName(config) } : {};
+      expect(Object.fromEntries(tags.map((t) => [t.key, t.value]))).toEqual({ ...environmentTags(config), ...discovery });
+      const privateSubnets = resources(json, "aws_subnet").filter((s) => s.tags.tier === "private");
+      for (const subnet of privateSubnets) expect(subnet.tags["karpenter.sh/discovery"]).toBe(discovery["karpenter.sh/discovery"]);
+    });
+
+    it("moves the index-keyed addresses of earlier versions to resources the stack declares", () => {
+      const moves = json.moved ?? [];
+      expect(moves.length).toBeGreaterThan(0);
+      const declared = (address: string) => {
+        const [type, id] = address.split(".");
+        return json.resource?.[type]?.[id] !== undefined;
+      };
+      for (const move of moves) {
+        expect(declared(move.to), move.to).toBe(true);
+        expect(declared(move.from), move.from).toBe(false);
+        expect(move.from, move.to).toMatch(/(Subnet|RouteTable|NatEip|NatGateway|AdminAccess|ManagedPolicy)\d/);
+      }
     });
 
     it("lets the database admit only the cluster security group, from the database subnets", () => {

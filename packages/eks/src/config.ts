@@ -253,6 +253,14 @@ export function checkAdminPrincipals(p: ProblemCollector, field: string, arns: r
   });
 }
 
+/** The tag Karpenter's EC2NodeClass selectors look for on subnets and security groups. */
+export const KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery";
+
+/** Checks the Karpenter discovery switch: a boolean. */
+export function checkKarpenterDiscovery(p: ProblemCollector, field: string, value: unknown): void {
+  p.check(typeof value === "boolean", field, value, "true or false");
+}
+
 /** Most namespaces one Fargate profile selects (an EKS limit). */
 export const MAX_FARGATE_NAMESPACES = 5;
 
@@ -285,6 +293,12 @@ export interface ClusterConfig {
    * @default - no Fargate profile
    */
   readonly fargateNamespaces?: readonly string[];
+  /**
+   * Tags the cluster security group and the private subnets `karpenter.sh/discovery = <cluster
+   * name>`, which Karpenter's EC2NodeClass selectors look for, so Karpenter can be installed later.
+   * @default false
+   */
+  readonly karpenterDiscovery?: boolean;
 }
 
 /** Validates the cluster section of an environment (`field` is e.g. `dev.cluster`). */
@@ -312,6 +326,7 @@ export function checkClusterConfig(
       }
     }
   }
+  if (cluster.karpenterDiscovery !== undefined) checkKarpenterDiscovery(p, `${field}.karpenterDiscovery`, cluster.karpenterDiscovery);
   if (cluster.fargateNamespaces !== undefined && cluster.fargateNamespaces.length > 0) {
     checkFargateNamespaces(p, `${field}.fargateNamespaces`, cluster.fargateNamespaces);
   }

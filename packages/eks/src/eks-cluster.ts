@@ -1,5 +1,6 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { Ec2Tag } from "@cdktf/provider-aws/lib/ec2-tag";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
@@ -30,10 +31,12 @@ import {
   checkEndpointCidrs,
   checkFargateNamespaces,
   checkGroupName,
+  checkKarpenterDiscovery,
   checkKubernetesVersion,
   constructKey,
   EksAddonName,
   eksAddonPins,
+  KARPENTER_DISCOVERY_TAG,
 } from "./config";
 import { ManagedNodeGroup, NodeGroupOptions } from "./node-group";
 import { createServiceAccountRole, ServiceAccountPermissions, ServiceAccountRole, STS_AUDIENCE } from "./service-account-role";
@@ -77,11 +80,17 @@ export interface EksClusterProps {
    */
   readonly production?: boolean;
   /**
-   * Tags for what node groups launch (instances, volumes, network interfaces), which the
-   * provider's default tags do not reach.
+   * Tags for what the provider's default tags do not reach: what node groups launch (instances,
+   * volumes, network interfaces) and the cluster security group EKS creates.
    * @default {}
    */
   readonly tags?: Record<string, string>;
+  /**
+   * Tags the cluster security group `karpenter.sh/discovery = <cluster name>` for Karpenter's
+   * EC2NodeClass selectors.
+   * @default false
+   */
+  readonly karpenterDiscovery?: boolean;
 }
 
 export interface FargateProfileOptions {
@@ -97,6 +106,13 @@ function validate(path: string, props: EksClusterProps): void {
   checkAdminPrincipals(p, "adminPrincipalArns", props.adminPrincipalArns);
   p.check(props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones (EKS requires two)");
   if (props.logRetentionDays !== undefined) checkLogRetention(p, "logRetentionDays", props.logRetentionDays);
+  if (props.karpenterDiscovery !== undefined) checkKarpenterDiscovery(p, "karpenterDiscovery", props.karpenterDiscovery);
+  const tagKeys = new Map<string, string>();
+  for (const key of Object.keys(props.tags ?? {})) {
+    const first = tagKeys.get(constructKey(key));
+    if (first === undefined) tagKeys.set(constructKey(key), key);
+    else p.add(`tags.${key}`, key, `a tag key that differs from "${first}" in more than punctuation (the cluster security group's tags are keyed by it)`);
+  }
   p.throwIfAny();
 }
 
@@ -220,6 +236,17 @@ export class EksCluster extends Construct {
     this.clusterCertificateAuthorityData = this.cluster.certificateAuthority.get(0).data;
     this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
     this.oidcIssuerUrl = this.cluster.identity.get(0).oidc.get(0).issuer;
+
+    // The cluster security group is EKS's, so the provider's default tags do not reach it: tag it
+    // key by key (as terraform-aws-modules/eks does), keyed by the tag key.
+    const securityGroupTags: Record<string, string> = {
+      ...(props.tags ?? {}),
+      ...(props.karpenterDiscovery ? { [KARPENTER_DISCOVERY_TAG]: clusterName } : {}),
+    };
+    for (const [key, value] of Object.entries(securityGroupTags)) {
+      if (key === "Name") continue; // EKS names the group
+      new Ec2Tag(this, `ClusterSecurityGroupTag-${constructKey(key)}`, { resourceId: this.clusterSecurityGroupId, key, value });
+    }
 
     const oidc = new IamOpenidConnectProvider(this, "OidcProvider", {
       url: this.oidcIssuerUrl,

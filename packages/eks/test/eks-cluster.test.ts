@@ -170,6 +170,31 @@ describe("add-on versions per Kubernetes minor", () => {
   });
 });
 
+describe("the cluster security group EKS creates", () => {
+  /** The aws_ec2_tag resources by address. */
+  const tagsOf = (json: TfJson) => Object.entries(json.resource!.aws_ec2_tag ?? {});
+
+  it("carries every given tag, one aws_ec2_tag per key keyed by it (the provider's default tags do not reach it)", () => {
+    const json = synth();
+    const tags = tagsOf(json);
+    expect(Object.fromEntries(tags.map(([, t]) => [t.key, t.value]))).toEqual(base.tags);
+    for (const [id, tag] of tags) {
+      expect(tag.resource_id).toBe("${aws_eks_cluster.Cluster_EB0386A7.vpc_config[0].cluster_security_group_id}");
+      expect(id).toMatch(new RegExp(`^Cluster_ClusterSecurityGroupTag-${tag.key.replace(/[^A-Za-z0-9_-]/g, "-")}_[0-9A-F]{8}$`));
+    }
+  });
+
+  it("carries karpenter.sh/discovery = <cluster name> only when asked", () => {
+    const discovery = (json: TfJson) => tagsOf(json).filter(([, t]) => t.key === "karpenter.sh/discovery").map(([, t]) => t.value);
+    expect(discovery(synth())).toEqual([]);
+    expect(discovery(synth({ karpenterDiscovery: true }))).toEqual(["qod-dev-eks"]);
+  });
+
+  it("fails when karpenterDiscovery is not a boolean", () => {
+    expect(() => synth({ karpenterDiscovery: "yes" as never }, () => undefined)).toThrow(/karpenterDiscovery: got "yes"; allowed: true or false/);
+  });
+});
+
 describe("stable addresses", () => {
   const OPS = "arn:aws:iam::222222222222:role/teams/ops-admin";
   const addresses = (json: TfJson, type: string) => Object.keys(json.resource![type] ?? {}).sort();

@@ -44,6 +44,12 @@ export interface NetworkProps {
    */
   readonly clusterName?: string;
   /**
+   * Tags the private subnets `karpenter.sh/discovery = <clusterName>` for Karpenter's
+   * EC2NodeClass selectors; needs `clusterName`.
+   * @default false
+   */
+  readonly karpenterDiscovery?: boolean;
+  /**
    * Retention of the flow-log group.
    * @default 365
    */
@@ -92,6 +98,14 @@ function validate(scope: Construct, props: NetworkProps): void {
   checkAvailabilityZones(p, "availabilityZones", props.availabilityZones);
   checkNatGateways(p, "natGateways", props.natGateways);
   if (props.flowLogRetentionDays !== undefined) checkLogRetention(p, "flowLogRetentionDays", props.flowLogRetentionDays);
+  if (props.karpenterDiscovery !== undefined) {
+    p.check(
+      typeof props.karpenterDiscovery === "boolean" && (!props.karpenterDiscovery || props.clusterName !== undefined),
+      "karpenterDiscovery",
+      props.karpenterDiscovery,
+      "true or false; false without a clusterName (the tag's value)",
+    );
+  }
   p.throwIfAny();
 }
 
@@ -130,6 +144,8 @@ export class Network extends Construct {
     const clusterTag: Record<string, string> = props.clusterName
       ? { [`kubernetes.io/cluster/${props.clusterName}`]: "shared" }
       : {};
+    const karpenterTag: Record<string, string> =
+      props.karpenterDiscovery && props.clusterName ? { "karpenter.sh/discovery": props.clusterName } : {};
     const azs = [...props.availabilityZones];
     const plan = planSubnets(props.cidr, azs);
     // A zone's letter (validated unique) names and keys its resources, so reordering the zones keeps
@@ -209,6 +225,7 @@ export class Network extends Construct {
         cidrBlock: plan.private[i],
         tags: named(`private-${suffix(az)}`, {
           ...clusterTag,
+          ...karpenterTag,
           "kubernetes.io/role/internal-elb": "1",
           tier: "private",
         }),

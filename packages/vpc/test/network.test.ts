@@ -124,6 +124,16 @@ describe("Network options", () => {
     expect(tagged).toHaveLength(4); // public + private, not database
   });
 
+  it("tags the private subnets for Karpenter's discovery only when asked", () => {
+    const discovery = (json: TfJson) => resources(json, "aws_subnet").filter((s) => s.tags["karpenter.sh/discovery"]).map((s) => [s.tags.tier, s.tags["karpenter.sh/discovery"]]);
+    expect(discovery(synth({ clusterName: "qod-dev-eks" }))).toEqual([]);
+    expect(discovery(synth({ clusterName: "qod-dev-eks", karpenterDiscovery: true }))).toEqual([
+      ["private", "qod-dev-eks"],
+      ["private", "qod-dev-eks"],
+    ]);
+    expect(() => synth({ karpenterDiscovery: true })).toThrow(/karpenterDiscovery: got true; allowed: true or false; false without a clusterName/);
+  });
+
   it("uses the given flow-log retention and extra tags", () => {
     const json = synth({ flowLogRetentionDays: 30, tags: { team: "net" } });
     expect(onlyResource(json, "aws_cloudwatch_log_group").retention_in_days).toBe(30);
