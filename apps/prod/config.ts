@@ -22,8 +22,11 @@ export const prod: EnvironmentConfig = {
   state: stateBackendOf(bootstrap),
   cluster: {
     kubernetesVersion: VERSIONS.eks.kubernetes.version,
-    // Private endpoint only: kubectl and the platform stack run from inside the VPC (VPN or SSM).
+    // Private endpoint only: kubectl and the platform stack run from the admin network below.
     endpointPublicAccessCidrs: [],
+    // The admin network that may reach the private endpoint on 443 (placeholder: the VPN's client
+    // range, where operators and the CI runners that apply prod-platform sit).
+    privateEndpointAccess: { cidrs: ["10.200.0.0/22"] },
     adminPrincipalArns: ["arn:aws:iam::111111111111:role/platform-admin"],
     logRetentionDays: 365,
     nodeGroups: {

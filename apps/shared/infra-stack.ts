@@ -56,6 +56,7 @@ export class InfraStack extends EnvironmentStack {
       kubernetesVersion: config.cluster.kubernetesVersion,
       subnetIds: this.network.privateSubnetIds,
       endpointPublicAccessCidrs: config.cluster.endpointPublicAccessCidrs,
+      privateEndpointAccess: config.cluster.privateEndpointAccess,
       adminPrincipalArns: config.cluster.adminPrincipalArns,
       logRetentionDays: config.cluster.logRetentionDays,
       production: config.production,

@@ -51,9 +51,11 @@ const build = {
       kubernetesVersion: c.cluster.kubernetesVersion,
       subnetIds: c.availabilityZones.map((zone) => `subnet-${zone}`),
       endpointPublicAccessCidrs: c.cluster.endpointPublicAccessCidrs,
+      privateEndpointAccess: c.cluster.privateEndpointAccess,
       adminPrincipalArns: c.cluster.adminPrincipalArns,
       logRetentionDays: c.cluster.logRetentionDays,
       production: c.production,
+      karpenterDiscovery: c.cluster.karpenterDiscovery,
     });
     for (const [name, group] of Object.entries(c.cluster.nodeGroups)) cluster.addNodeGroup(name, group);
   },
@@ -99,6 +101,15 @@ describe("config sections and constructs share their rules", () => {
     ["a flow-log retention CloudWatch refuses", { ...dev, flowLogRetentionDays: 42 }, "network", "dev.flowLogRetentionDays", "flowLogRetentionDays"],
     ["an unsupported Kubernetes version", { ...dev, cluster: { ...dev.cluster, kubernetesVersion: "1.27" } }, "cluster", "dev.cluster.kubernetesVersion", "kubernetesVersion"],
     ["a world-open API endpoint in production", { ...prod, cluster: { ...prod.cluster, endpointPublicAccessCidrs: ["0.0.0.0/0"] } }, "cluster", "prod.cluster.endpointPublicAccessCidrs[0]", "endpointPublicAccessCidrs[0]"],
+    ["a private endpoint open to the world", { ...dev, cluster: { ...dev.cluster, privateEndpointAccess: { cidrs: ["0.0.0.0/0"] } } }, "cluster", "dev.cluster.privateEndpointAccess.cidrs[0]", "privateEndpointAccess.cidrs[0]"],
+    ["a production private-only endpoint nobody can reach", { ...prod, cluster: { ...prod.cluster, endpointPublicAccessCidrs: [], privateEndpointAccess: undefined } }, "cluster", "prod.cluster.privateEndpointAccess", "privateEndpointAccess"],
+    [
+      "a node group AMI release of another minor",
+      { ...dev, cluster: { ...dev.cluster, nodeGroups: { general: { instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 1, maxSize: 2, releaseVersion: "1.20.0-20251120" } } } },
+      "cluster",
+      "dev.cluster.nodeGroups.general.releaseVersion",
+      "general.releaseVersion",
+    ],
     [
       "a node group whose minimum exceeds its maximum",
       { ...dev, cluster: { ...dev.cluster, nodeGroups: { general: { instanceTypes: ["t3.medium"], minSize: 5, desiredSize: 5, maxSize: 4 } } } },

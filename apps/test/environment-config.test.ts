@@ -200,6 +200,21 @@ describe("validateEnvironmentConfig", () => {
       expect(problemFields(withCluster(devConfig(), { karpenterDiscovery: true }))).toEqual([]);
     });
 
+    it("fails when production's private-only endpoint has no admin network to reach it", () => {
+      expect(problemFields(withCluster(prodConfig(), { endpointPublicAccessCidrs: [], privateEndpointAccess: undefined }))).toEqual([
+        "prod.cluster.privateEndpointAccess",
+      ]);
+      expect(problemFields(withCluster(prodConfig(), { endpointPublicAccessCidrs: [], privateEndpointAccess: { securityGroupIds: ["sg-0123456789abcdef0"] } }))).toEqual([]);
+      expect(problemFields(withCluster(devConfig(), { privateEndpointAccess: undefined }))).toEqual([]);
+    });
+
+    it("fails when the private endpoint's admin network is the world or not an sg- id, in any environment", () => {
+      expect(problemFields(withCluster(devConfig(), { privateEndpointAccess: { cidrs: ["0.0.0.0/0"], securityGroupIds: ["sg-12"] } }))).toEqual([
+        "dev.cluster.privateEndpointAccess.cidrs[0]",
+        "dev.cluster.privateEndpointAccess.securityGroupIds[0]",
+      ]);
+    });
+
     it("accepts a world-open endpoint outside production but not in it", () => {
       expect(problemFields(withCluster(devConfig(), { endpointPublicAccessCidrs: ["0.0.0.0/0"] }))).toEqual([]);
       expect(problemFields(withCluster(prodConfig(), { endpointPublicAccessCidrs: ["0.0.0.0/0"] }))).toEqual([

@@ -168,8 +168,21 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       }
     });
 
+    it("admits the configured admin network to the private API endpoint on 443, and nothing else to the cluster security group", () => {
+      const clusterSecurityGroup = /^\$\{aws_eks_cluster\.Cluster_EB0386A7\.vpc_config(\[0\])?\.cluster_security_group_id\}$/;
+      const rules = resources(json, "aws_vpc_security_group_ingress_rule").filter((r) => clusterSecurityGroup.test(r.security_group_id));
+      for (const rule of rules) expect(rule).toMatchObject({ ip_protocol: "tcp", from_port: 443, to_port: 443 });
+      const access = config.cluster.privateEndpointAccess ?? {};
+      expect(rules.map((r) => r.cidr_ipv4).filter(Boolean).sort()).toEqual([...(access.cidrs ?? [])].sort());
+      expect(rules.map((r) => r.referenced_security_group_id).filter(Boolean).sort()).toEqual([...(access.securityGroupIds ?? [])].sort());
+      // Someone outside the cluster can reach the API: a public range or the admin network.
+      expect(config.cluster.endpointPublicAccessCidrs.length + rules.length).toBeGreaterThan(0);
+    });
+
     it("lets the database admit only the cluster security group, from the database subnets", () => {
-      const rule = onlyResource(json, "aws_vpc_security_group_ingress_rule");
+      const rules = resources(json, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id.includes("aws_security_group.Database"));
+      expect(rules).toHaveLength(1);
+      const rule = rules[0];
       expect(rule.referenced_security_group_id).toMatch(/aws_eks_cluster\.Cluster_EB0386A7\.vpc_config(\[0\])?\.cluster_security_group_id/);
       expect(onlyResource(json, "aws_db_subnet_group").subnet_ids).toEqual(subnetRefs(json, "database"));
       expect(onlyResource(json, "aws_db_instance").tags.backup).toBe(onlyResource(json, "aws_backup_selection").selection_tag[0].value);

@@ -225,6 +225,70 @@ export function constructKey(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "-");
 }
 
+/** A security group id: `sg-` and 8 or 17 hex digits. */
+export const SECURITY_GROUP_ID_PATTERN = /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * The admin network that may reach the private API endpoint on 443: VPN clients, a bastion, CI
+ * runners. Each entry becomes an ingress rule on the cluster security group.
+ */
+export interface PrivateEndpointAccess {
+  /**
+   * CIDRs of the admin network (a VPN's client range, a bastion or runner subnet), never `/0`.
+   * @default []
+   */
+  readonly cidrs?: readonly string[];
+  /**
+   * Security groups (`sg-…`) of bastions or runners in the VPC or a peered one.
+   * @default []
+   */
+  readonly securityGroupIds?: readonly string[];
+}
+
+/**
+ * Checks the admin network of the private endpoint: well-formed CIDRs, never `/0`; `sg-` ids;
+ * each entry once. In production with no public endpoint it must name someone, or nothing
+ * outside the cluster's own members can reach the API.
+ */
+export function checkPrivateEndpointAccess(
+  p: ProblemCollector,
+  field: string,
+  access: PrivateEndpointAccess | undefined,
+  options: { readonly production: boolean; readonly publicAccessCidrs: readonly string[] },
+): void {
+  if (access !== undefined && (access === null || typeof access !== "object" || Array.isArray(access))) {
+    p.add(field, access, "{ cidrs?: string[], securityGroupIds?: string[] }");
+    return;
+  }
+  const cidrs = access?.cidrs ?? [];
+  const groups = access?.securityGroupIds ?? [];
+  if (!Array.isArray(cidrs)) p.add(`${field}.cidrs`, cidrs, 'a list of IPv4 CIDRs, e.g. ["10.200.0.0/22"]');
+  else {
+    cidrs.forEach((cidr, i) => {
+      const parsed = typeof cidr === "string" ? parseCidr(cidr) : undefined;
+      if (!parsed || !isNetworkAligned(parsed)) p.add(`${field}.cidrs[${i}]`, cidr, "an IPv4 CIDR with no host bits set, e.g. 10.200.0.0/22");
+      else if (parsed.prefix === 0) p.add(`${field}.cidrs[${i}]`, cidr, "the admin network's own range: the private endpoint is never open to /0");
+      else if (cidrs.indexOf(cidr) !== i) p.add(`${field}.cidrs[${i}]`, cidr, "each CIDR once (this one is a duplicate)");
+    });
+  }
+  if (!Array.isArray(groups)) p.add(`${field}.securityGroupIds`, groups, 'a list of security group ids, e.g. ["sg-0123456789abcdef0"]');
+  else {
+    groups.forEach((id, i) => {
+      if (typeof id !== "string" || !SECURITY_GROUP_ID_PATTERN.test(id)) {
+        p.add(`${field}.securityGroupIds[${i}]`, id, "a security group id, sg- and 8 or 17 hex digits, e.g. sg-0123456789abcdef0");
+      } else if (groups.indexOf(id) !== i) p.add(`${field}.securityGroupIds[${i}]`, id, "each security group once (this one is a duplicate)");
+    });
+  }
+  const none = Array.isArray(cidrs) && Array.isArray(groups) && cidrs.length + groups.length === 0;
+  if (options.production && Array.isArray(options.publicAccessCidrs) && options.publicAccessCidrs.length === 0 && none) {
+    p.add(
+      field,
+      access,
+      "at least one CIDR or security group of the admin network (VPN, bastion, CI runners) in production when endpointPublicAccessCidrs is empty: otherwise only the cluster's own members reach the API",
+    );
+  }
+}
+
 /**
  * Checks admin principals: IAM role or user ARNs, each with a name no other has (access entries
  * are keyed by it).
@@ -282,6 +346,12 @@ export interface ClusterConfig {
    * (reach it from inside the VPC, a VPN or SSM). Never `0.0.0.0/0` in production.
    */
   readonly endpointPublicAccessCidrs: readonly string[];
+  /**
+   * The admin network (VPN, bastion, CI runners) that may reach the private endpoint on 443.
+   * Required in production when `endpointPublicAccessCidrs` is empty.
+   * @default - only the cluster's own members reach the private endpoint
+   */
+  readonly privateEndpointAccess?: PrivateEndpointAccess;
   /** IAM role/user ARNs given cluster-admin through access entries. At least one. */
   readonly adminPrincipalArns: readonly string[];
   /** Retention of the control-plane log group, in days (a CloudWatch Logs value). */
@@ -312,6 +382,10 @@ export function checkClusterConfig(
   const production = context.production;
   checkKubernetesVersion(p, `${field}.kubernetesVersion`, cluster.kubernetesVersion);
   checkEndpointCidrs(p, `${field}.endpointPublicAccessCidrs`, cluster.endpointPublicAccessCidrs, production);
+  checkPrivateEndpointAccess(p, `${field}.privateEndpointAccess`, cluster.privateEndpointAccess, {
+    production,
+    publicAccessCidrs: cluster.endpointPublicAccessCidrs,
+  });
   checkAdminPrincipals(p, `${field}.adminPrincipalArns`, cluster.adminPrincipalArns);
   checkLogRetention(p, `${field}.logRetentionDays`, cluster.logRetentionDays, production);
   const groups = cluster.nodeGroups;

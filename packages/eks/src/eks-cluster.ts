@@ -12,6 +12,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import {
   accountAdministersKey,
   checkLogRetention,
@@ -33,10 +34,12 @@ import {
   checkGroupName,
   checkKarpenterDiscovery,
   checkKubernetesVersion,
+  checkPrivateEndpointAccess,
   constructKey,
   EksAddonName,
   eksAddonPins,
   KARPENTER_DISCOVERY_TAG,
+  PrivateEndpointAccess,
 } from "./config";
 import { ManagedNodeGroup, NodeGroupOptions } from "./node-group";
 import { createServiceAccountRole, ServiceAccountPermissions, ServiceAccountRole, STS_AUDIENCE } from "./service-account-role";
@@ -66,6 +69,13 @@ export interface EksClusterProps {
    * @default []
    */
   readonly endpointPublicAccessCidrs?: readonly string[];
+  /**
+   * The admin network (VPN clients, bastion, CI runners) that may reach the private endpoint on
+   * 443: an ingress rule on the cluster security group per CIDR and per security group. Required in
+   * production when `endpointPublicAccessCidrs` is empty.
+   * @default - only the cluster's own members reach the private endpoint
+   */
+  readonly privateEndpointAccess?: PrivateEndpointAccess;
   /** IAM role/user ARNs that get cluster-admin through access entries. */
   readonly adminPrincipalArns: readonly string[];
   /**
@@ -103,6 +113,10 @@ function validate(path: string, props: EksClusterProps): void {
   const production = props.production ?? false;
   checkKubernetesVersion(p, "kubernetesVersion", props.kubernetesVersion ?? VERSIONS.eks.kubernetes.version);
   checkEndpointCidrs(p, "endpointPublicAccessCidrs", props.endpointPublicAccessCidrs ?? [], production);
+  checkPrivateEndpointAccess(p, "privateEndpointAccess", props.privateEndpointAccess, {
+    production,
+    publicAccessCidrs: props.endpointPublicAccessCidrs ?? [],
+  });
   checkAdminPrincipals(p, "adminPrincipalArns", props.adminPrincipalArns);
   p.check(props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones (EKS requires two)");
   if (props.logRetentionDays !== undefined) checkLogRetention(p, "logRetentionDays", props.logRetentionDays);
@@ -247,6 +261,20 @@ export class EksCluster extends Construct {
       if (key === "Name") continue; // EKS names the group
       new Ec2Tag(this, `ClusterSecurityGroupTag-${constructKey(key)}`, { resourceId: this.clusterSecurityGroupId, key, value });
     }
+
+    // The admin network may reach the private endpoint; each rule keyed by its CIDR or group.
+    const admins = props.privateEndpointAccess ?? {};
+    const apiIngress = (key: string, source: { cidrIpv4?: string; referencedSecurityGroupId?: string }, from: string) =>
+      new VpcSecurityGroupIngressRule(this, `PrivateEndpointAccess-${constructKey(key)}`, {
+        securityGroupId: this.clusterSecurityGroupId,
+        description: `Kubernetes API (private endpoint) from the admin network: ${from}`,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        ...source,
+      });
+    for (const cidr of admins.cidrs ?? []) apiIngress(cidr, { cidrIpv4: cidr }, cidr);
+    for (const group of admins.securityGroupIds ?? []) apiIngress(group, { referencedSecurityGroupId: group }, group);
 
     const oidc = new IamOpenidConnectProvider(this, "OidcProvider", {
       url: this.oidcIssuerUrl,

@@ -170,6 +170,41 @@ describe("add-on versions per Kubernetes minor", () => {
   });
 });
 
+describe("the private endpoint's admin network", () => {
+  const ADMIN_NETWORK = { cidrs: ["10.200.0.0/22"], securityGroupIds: ["sg-0123456789abcdef0"] };
+  const rulesOf = (json: TfJson) => Object.entries(json.resource!.aws_vpc_security_group_ingress_rule ?? {});
+
+  it("admits each configured CIDR and security group to the cluster security group on 443, one rule per entry keyed by it", () => {
+    const rules = rulesOf(synth({ privateEndpointAccess: ADMIN_NETWORK }));
+    expect(rules).toHaveLength(2);
+    for (const [, rule] of rules) {
+      expect(rule).toMatchObject({
+        security_group_id: "${aws_eks_cluster.Cluster_EB0386A7.vpc_config[0].cluster_security_group_id}",
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+      });
+      expect(rule.description).toMatch(/Kubernetes API/);
+    }
+    const byId = Object.fromEntries(rules.map(([id, rule]) => [id.replace(/_[0-9A-F]{8}$/, ""), rule]));
+    expect(byId["Cluster_PrivateEndpointAccess-10-200-0-0-22"]).toMatchObject({ cidr_ipv4: "10.200.0.0/22" });
+    expect(byId["Cluster_PrivateEndpointAccess-sg-0123456789abcdef0"]).toMatchObject({ referenced_security_group_id: "sg-0123456789abcdef0" });
+  });
+
+  it("adds no ingress rule when none is configured", () => {
+    expect(rulesOf(synth())).toEqual([]);
+  });
+
+  it.each<[string, object, RegExp]>([
+    ["a CIDR is the whole internet", { cidrs: ["0.0.0.0/0"] }, /privateEndpointAccess\.cidrs\[0\]: got "0\.0\.0\.0\/0"; allowed: the admin network's own range: the private endpoint is never open to \/0/],
+    ["a CIDR has host bits set", { cidrs: ["10.200.1.0/16"] }, /privateEndpointAccess\.cidrs\[0\]: got "10\.200\.1\.0\/16"; allowed: an IPv4 CIDR with no host bits set/],
+    ["a CIDR repeats", { cidrs: ["10.200.0.0/22", "10.200.0.0/22"] }, /privateEndpointAccess\.cidrs\[1\]: got "10\.200\.0\.0\/22"; allowed: each CIDR once/],
+    ["a security group id is not an sg- id", { securityGroupIds: ["bastion"] }, /privateEndpointAccess\.securityGroupIds\[0\]: got "bastion"; allowed: a security group id, sg- and 8 or 17 hex digits/],
+  ])("fails when %s", (_, privateEndpointAccess, message) => {
+    expect(() => synth({ privateEndpointAccess }, () => undefined)).toThrow(message);
+  });
+});
+
 describe("the cluster security group EKS creates", () => {
   /** The aws_ec2_tag resources by address. */
   const tagsOf = (json: TfJson) => Object.entries(json.resource!.aws_ec2_tag ?? {});
@@ -380,6 +415,7 @@ describe("production", () => {
     production: true,
     naming: new Naming("qod", "prod"),
     endpointPublicAccessCidrs: [],
+    privateEndpointAccess: { cidrs: ["10.200.0.0/22"] },
     subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
   };
   const prodGroup: NodeGroupOptions = { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 10 };
@@ -396,6 +432,13 @@ describe("production", () => {
     expect(() => synth({ ...prodProps, endpointPublicAccessCidrs: ["0.0.0.0/0"] }, () => undefined)).toThrow(
       /endpointPublicAccessCidrs\[0\]: got "0\.0\.0\.0\/0"; allowed: a specific range in production/,
     );
+  });
+
+  it("fails when nothing outside the cluster could reach the private-only endpoint", () => {
+    expect(() => synth({ ...prodProps, privateEndpointAccess: undefined }, () => undefined)).toThrow(
+      /privateEndpointAccess: got nothing \(the field is missing\); allowed: at least one CIDR or security group of the admin network \(VPN, bastion, CI runners\) in production when endpointPublicAccessCidrs is empty/,
+    );
+    expect(() => synth({ ...prodProps, privateEndpointAccess: undefined, endpointPublicAccessCidrs: ["203.0.113.0/24"] }, () => undefined)).not.toThrow();
   });
 
   it("fails when a node group cannot span three zones", () => {
