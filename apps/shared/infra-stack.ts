@@ -92,7 +92,8 @@ export class InfraStack extends EnvironmentStack {
       region: config.region,
       production: config.production,
     });
-    for (const repository of Object.values(this.registry.repositories)) repository.grantPull(this.cluster.nodeRole);
+    // No per-repository grantPull for the nodes: their AmazonEC2ContainerRegistryPullOnly (which the
+    // add-on images in AWS's registries need) already covers every repository (README, choices).
 
     this.backup = new BackupPlan(this, "Backup", {
       naming: this.naming,

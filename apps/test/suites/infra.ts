@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { environmentTags } from "@qod/core";
-import { arnName, constructKey } from "@qod/eks";
+import { arnName, constructKey, NODE_ROLE_POLICIES } from "@qod/eks";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
 import type { EnvironmentConfig } from "../../shared/environment-config";
 import { InfraStack } from "../../shared/infra-stack";
@@ -267,10 +267,12 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       expect(json.resource!.aws_kms_key[keyId]).toMatchObject({ provider: "aws.dr", enable_key_rotation: true });
     });
 
-    it("lets the nodes pull from every repository", () => {
-      const pulls = resources(json, "aws_iam_role_policy").filter((p) => p.name?.startsWith("pull-"));
-      expect(pulls.map((p) => p.name).sort()).toEqual(config.registry.repositories.map((r) => `pull-${r}`).sort());
-      for (const pull of pulls) expect(pull.role).toMatch(/aws_iam_role\.Cluster_NodeRole/);
+    it("lets the nodes pull images (AWS's add-on images and every repository) through AmazonEC2ContainerRegistryPullOnly alone, with no moot per-repository grant", () => {
+      const onNodeRole = (p: any) => /aws_iam_role\.Cluster_NodeRole_/.test(p.role);
+      const attached = resources(json, "aws_iam_role_policy_attachment").filter(onNodeRole).map((a) => a.policy_arn.replace(/^.*:policy\//, ""));
+      expect(attached.filter((name) => name.startsWith("AmazonEC2ContainerRegistry"))).toEqual(["AmazonEC2ContainerRegistryPullOnly"]);
+      expect(resources(json, "aws_iam_role_policy").filter(onNodeRole).map((p) => p.name)).toEqual([]);
+      expect(attached.sort()).toEqual([...NODE_ROLE_POLICIES].sort());
     });
   });
 }

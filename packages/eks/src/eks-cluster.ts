@@ -47,6 +47,14 @@ import { createServiceAccountRole, ServiceAccountPermissions, ServiceAccountRole
 /** Control-plane log types; all of them are enabled. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
+/**
+ * The AWS managed policies of the node role, and all it has. `AmazonEC2ContainerRegistryPullOnly`
+ * (token, manifests and layers; no listing or describing) on every registry: the kubelet pulls
+ * the EKS add-ons' images from AWS-owned registries as well as ours, so a per-repository grant
+ * could not replace it, and next to it one would be moot. The CNI's permissions go to its own role.
+ */
+export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"] as const;
+
 /** The EKS access policy that grants cluster-admin. */
 export const CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
 
@@ -303,14 +311,14 @@ export class EksCluster extends Construct {
       movedFrom(association, `AdminAccess${i}Policy`);
     });
 
-    // Nodes: the worker, ECR pull and SSM policies only; the CNI's permissions go to its own role.
+    // Nodes: the worker, ECR pull-only and SSM policies only (NODE_ROLE_POLICIES).
     this.nodeRole = new IamRole(this, "NodeRole", {
       name: `${clusterName}-node`,
       description: `Nodes of ${clusterName}`,
       assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
     });
     this.nodeRoleArn = this.nodeRole.arn;
-    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map(
+    const nodePolicies = NODE_ROLE_POLICIES.map(
       (name) => new IamRolePolicyAttachment(this, `NodeRole${name}`, { role: this.nodeRole.name, policyArn: managedPolicy(name) }),
     );
 

@@ -2,7 +2,7 @@ import { Naming, ProblemCollector, SUPPORTED_EKS_VERSIONS, VERSIONS } from "@qod
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { describe, expect, it } from "vitest";
-import { checkKubernetesVersion, CONTROL_PLANE_LOG_TYPES, EKS_ADDONS, eksAddonPins, EksCluster, EksClusterProps, NodeGroupOptions } from "../src";
+import { checkKubernetesVersion, CONTROL_PLANE_LOG_TYPES, EKS_ADDONS, eksAddonPins, EksCluster, EksClusterProps, NODE_ROLE_POLICIES, NodeGroupOptions } from "../src";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
 
 const ADMIN = "arn:aws:iam::111111111111:role/platform-admin";
@@ -375,12 +375,14 @@ describe("managed node groups", () => {
     }
   });
 
-  it("gives nodes only the worker, ECR read-only and SSM policies", () => {
+  it("gives nodes only the worker, ECR pull-only and SSM policies, and nothing inline", () => {
     const nodeRole = Object.entries(json.resource!.aws_iam_role).find(([, r]: any) => r.name === "qod-dev-eks-node")![0];
     const attached = resources(json, "aws_iam_role_policy_attachment")
       .filter((a) => a.role.includes(`aws_iam_role.${nodeRole}.`))
       .map((a) => a.policy_arn.replace(/^.*:policy\//, ""));
-    expect(attached.sort()).toEqual(["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"]);
+    expect(attached.sort()).toEqual(["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"]);
+    expect([...NODE_ROLE_POLICIES].sort()).toEqual(attached.sort());
+    expect(resources(json, "aws_iam_role_policy").filter((p) => p.role.includes(`aws_iam_role.${nodeRole}.`))).toEqual([]);
   });
 
   it("runs on the cluster's Kubernetes version by reference, so a control-plane upgrade rolls the group after it", () => {
