@@ -164,7 +164,7 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       for (const move of moves) {
         expect(declared(move.to), move.to).toBe(true);
         expect(declared(move.from), move.from).toBe(false);
-        expect(move.from, move.to).toMatch(/(Subnet|RouteTable|NatEip|NatGateway|AdminAccess|ManagedPolicy)\d/);
+        expect(move.from, move.to).toMatch(/(Subnet|RouteTable|NatEip|NatGateway|AdminAccess|ManagedPolicy|Email|IngressFrom)\d/);
       }
     });
 

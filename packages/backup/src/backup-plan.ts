@@ -22,6 +22,7 @@ import {
   Naming,
   ProblemCollector,
   serviceTrustPolicy,
+  movedFrom,
 } from "@qod/core";
 import { Construct } from "constructs";
 import { BackupRuleSizing, checkBackupRule, checkNotificationEmails, checkVaultLock, checkVaultLockPlacement, VaultLockOptions } from "./config";
@@ -247,14 +248,15 @@ export class BackupPlan extends Construct {
       backupVaultEvents: [...BACKUP_VAULT_EVENTS],
     });
     // Keyed by the address: reordering the list replaces no subscription (each would need confirming again).
-    for (const email of props.notificationEmails ?? []) {
-      new SnsTopicSubscription(this, `Email-${email}`, {
+    (props.notificationEmails ?? []).forEach((email, i) => {
+      const subscription = new SnsTopicSubscription(this, `Email-${email}`, {
         topicArn: this.topic.arn,
         protocol: "email",
         endpoint: email,
         filterPolicy: JSON.stringify(FAILED_ONLY_FILTER),
       });
-    }
+      movedFrom(subscription, `Email${i}`); // the index-keyed address of earlier versions
+    });
 
     if (props.restoreTesting) {
       const testName = name.replace(/-/g, "_");

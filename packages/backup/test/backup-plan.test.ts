@@ -139,6 +139,14 @@ describe("BackupPlan (prod: daily, weekly, monthly, DR copies, lock, restore tes
     expect(addresses(emails).map(([id]) => id.replace(/_[0-9A-F]{8}$/, ""))).toEqual(["Backup_Email-oncallexamplecom", "Backup_Email-platform-teamexamplecom"]);
   });
 
+  it("moves the index-keyed subscriptions of earlier versions to their addresses", () => {
+    const moved = synth({ notificationEmails: ["oncall@example.com", "platform-team@example.com"] }).moved ?? [];
+    expect(moved.map((m) => [m.from.replace(/_[0-9A-F]{8}$/, ""), m.to.replace(/_[0-9A-F]{8}$/, "")])).toEqual([
+      ["aws_sns_topic_subscription.Backup_Email0", "aws_sns_topic_subscription.Backup_Email-oncallexamplecom"],
+      ["aws_sns_topic_subscription.Backup_Email1", "aws_sns_topic_subscription.Backup_Email-platform-teamexamplecom"],
+    ]);
+  });
+
   it("emails only failures", () => {
     const subscription = onlyResource(json, "aws_sns_topic_subscription");
     expect(subscription).toMatchObject({ protocol: "email", endpoint: "oncall@example.com" });

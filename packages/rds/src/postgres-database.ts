@@ -18,6 +18,7 @@ import {
   requireProvider,
   serviceTrustPolicy,
   VERSIONS,
+  movedFrom,
 } from "@qod/core";
 import { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
@@ -203,8 +204,8 @@ export class PostgresDatabase extends Construct {
       vpcId: props.vpcId,
       tags: { Name: `${identifier}-db` },
     });
-    for (const [name, source] of sources) {
-      new VpcSecurityGroupIngressRule(this, `IngressFrom-${name}`, {
+    sources.forEach(([name, source], i) => {
+      const rule = new VpcSecurityGroupIngressRule(this, `IngressFrom-${name}`, {
         securityGroupId: this.securityGroup.id,
         description: `PostgreSQL from the ${name} security group`,
         ipProtocol: "tcp",
@@ -212,7 +213,8 @@ export class PostgresDatabase extends Construct {
         toPort: POSTGRES_PORT,
         referencedSecurityGroupId: source,
       });
-    }
+      movedFrom(rule, `IngressFrom${i}`); // the index-keyed address of earlier versions
+    });
 
     // Replaced (new family, changed static parameter) create-before-destroy: the new group needs
     // a name of its own while the old one still exists, so Terraform generates it from the prefix.

@@ -62,6 +62,16 @@ describe("PostgresDatabase with defaults", () => {
     ]);
   });
 
+  it("moves the index-keyed ingress rules of earlier versions to their named addresses", () => {
+    const json = synth({ allowedSecurityGroups: { cluster: "sg-cluster", bastion: "sg-bastion" } });
+    const moves = (json.moved ?? []).filter((m) => m.to.startsWith("aws_vpc_security_group_ingress_rule."));
+    expect(moves.map((m) => [m.from.replace(/_[0-9A-F]{8}$/, ""), m.to.replace(/_[0-9A-F]{8}$/, "")])).toEqual([
+      ["aws_vpc_security_group_ingress_rule.Database_IngressFrom0", "aws_vpc_security_group_ingress_rule.Database_IngressFrom-cluster"],
+      ["aws_vpc_security_group_ingress_rule.Database_IngressFrom1", "aws_vpc_security_group_ingress_rule.Database_IngressFrom-bastion"],
+    ]);
+    for (const move of moves) expect(Object.keys(json.resource!.aws_vpc_security_group_ingress_rule)).toContain(move.to.split(".")[1]);
+  });
+
   it("encrypts gp3 storage with a customer-managed key and autoscales storage to a ceiling", () => {
     expect(db()).toMatchObject({ storage_type: "gp3", storage_encrypted: true, allocated_storage: 20, max_allocated_storage: 100 });
     expect(db().kms_key_id).toMatch(/aws_kms_key\.Database_Key_/);
