@@ -4,24 +4,12 @@
  * Each rule lives in the package that owns the concept (`@qod/vpc`, `@qod/ecr`).
  */
 import { describe, expect, it } from "vitest";
-import { Problem, ValidationError } from "@qod/core";
 import type { EnvironmentConfig } from "../shared/environment-config";
-import { validateEnvironmentConfigs } from "../shared/environment-config";
 import { devConfig, prodConfig } from "../../test/helpers";
-import { drRebuildConfig } from "./third-environment";
+import { drRebuildConfig, validationProblems } from "./third-environment";
 
-/** The problems `validateEnvironmentConfigs` reports for `configs` (empty when it accepts them). */
-function problems(configs: readonly EnvironmentConfig[]): readonly Problem[] {
-  try {
-    validateEnvironmentConfigs(configs);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    return error.problems;
-  }
-}
-const fields = (configs: readonly EnvironmentConfig[]) => problems(configs).map((p) => p.field);
-const message = (configs: readonly EnvironmentConfig[]) => problems(configs).map((p) => `${p.field}: got ${JSON.stringify(p.given)}; allowed: ${p.allowed}`).join("\n");
+const fields = (configs: readonly EnvironmentConfig[]) => validationProblems(configs).map((p) => p.field);
+const message = (configs: readonly EnvironmentConfig[]) => validationProblems(configs).map((p) => `${p.field}: got ${JSON.stringify(p.given)}; allowed: ${p.allowed}`).join("\n");
 
 const dev = devConfig();
 const prod = prodConfig();
@@ -87,7 +75,7 @@ describe("a DR rebuild environment using another environment's image replicas (r
     ["lists a service the source has no repository for", [prod, { ...drill, registry: { ...drill.registry, repositories: [...drill.registry.repositories, "worker"] } }], "drill.registry.repositories[3]", /one of prod's repositories \(qod-api, ui, redis\)/],
     ["states another image lifecycle than the source's", [prod, { ...drill, registry: { ...drill.registry, keepReleaseImages: 5 } }], "drill.registry.keepReleaseImages", /prod's value \(30\): the replicas' lifecycle is prod's/],
   ])("fails when it %s", (_, configs, field, allowed) => {
-    const found = problems(configs);
+    const found = validationProblems(configs);
     expect(found.map((p) => p.field)).toEqual([field]);
     expect(found[0].allowed).toMatch(allowed);
   });

@@ -7,12 +7,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Problem, ValidationError } from "@qod/core";
 import { platform } from "../platform";
 import type { EnvironmentConfig } from "../shared/environment-config";
-import { validateEnvironmentConfigs } from "../shared/environment-config";
 import { environmentWhere } from "./synthesized";
-import { drRebuildConfig } from "./third-environment";
+import { drRebuildConfig, validationProblems } from "./third-environment";
 
 const DOC = readFileSync(resolve(__dirname, "../../docs/disaster-recovery.md"), "utf8");
 const PROCEDURE_C = DOC.slice(DOC.indexOf("### C."), DOC.indexOf("### D."));
@@ -42,16 +40,6 @@ const VIOLATIONS: Record<string, () => EnvironmentConfig[]> = {
   "registry.replicateToDr": () => [...others, drRebuildConfig(source, "drill2", "10.50.0.0/16"), drill],
 };
 
-function problemsOf(configs: readonly EnvironmentConfig[]): readonly Problem[] {
-  try {
-    validateEnvironmentConfigs(configs);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    return error.problems;
-  }
-}
-
 /** The value at a dotted path of a config. */
 const at = (config: unknown, path: string): unknown => path.split(".").reduce<any>((value, key) => value?.[key], config);
 
@@ -65,16 +53,16 @@ describe("docs/disaster-recovery.md, procedure C: what validation checks for the
     const settings = [...STEP_1.matchAll(/`([A-Za-z.]+): ([^`]+)`/g)];
     expect(settings.map((m) => m[1])).toEqual(expect.arrayContaining(["region", "availabilityZones", "backup.drRegion", "registry.replicasOf"]));
     for (const [, path, value] of settings) expect(at(drill, path), path).toEqual(JSON.parse(value));
-    expect(problemsOf([...others, drill])).toEqual([]);
+    expect(validationProblems([...others, drill])).toEqual([]);
   });
 
   it.each(CLAIMED_FIELDS)("refuses a rebuild that breaks its %s rule, naming the field", (field) => {
     const configs = VIOLATIONS[field]();
     const rebuilt = configs.length - 1;
     const ownPrefixes = [configs[rebuilt].name, `environments[${rebuilt}]`];
-    const named = problemsOf(configs).filter((p) =>
+    const named = validationProblems(configs).filter((p) =>
       ownPrefixes.some((prefix) => p.field === `${prefix}.${field}` || p.field.startsWith(`${prefix}.${field}[`)),
     );
-    expect(named.length, `no problem names ${field}: ${JSON.stringify(problemsOf(configs))}`).toBeGreaterThan(0);
+    expect(named.length, `no problem names ${field}: ${JSON.stringify(validationProblems(configs))}`).toBeGreaterThan(0);
   });
 });

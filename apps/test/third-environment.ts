@@ -1,4 +1,5 @@
-import type { EnvironmentConfig } from "../shared/environment-config";
+import { Problem, ValidationError } from "@qod/core";
+import { EnvironmentConfig, validateEnvironmentConfigs } from "../shared/environment-config";
 import type { PlatformDefinition } from "../shared/platform";
 import { environmentWhere } from "./synthesized";
 
@@ -52,4 +53,15 @@ export function drRebuildConfig(source: EnvironmentConfig, name = "drill", vpcCi
 /** The real platform plus the DR rebuild of its first production environment (procedure C). */
 export function withDrRebuild(definition: PlatformDefinition): PlatformDefinition {
   return { ...definition, environments: [...definition.environments, drRebuildConfig(environmentWhere(true, definition))] };
+}
+
+/** The problems `validateEnvironmentConfigs` reports for `configs` (empty when it accepts them). */
+export function validationProblems(configs: readonly EnvironmentConfig[]): readonly Problem[] {
+  try {
+    validateEnvironmentConfigs(configs);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return error.problems;
+  }
 }
