@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     await pool.end();
 
     const apiPort = await freePort();
-    const api = startChild(["node", "dist/main.js", "serve"], API_DIR, { POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, PORT: String(apiPort), HOST: "127.0.0.1", SHUTDOWN_DRAIN_MS: "0" }, true);
+    const api = startChild(["node", "dist/main.js", "serve"], API_DIR, { POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, PORT: String(apiPort), METRICS_PORT: String(await freePort()), HOST: "127.0.0.1", SHUTDOWN_DRAIN_MS: "0" }, true);
     children.push(api);
     const qodUrl = `http://127.0.0.1:${apiPort}/qod`;
     await waitUntilServing(api, `http://127.0.0.1:${apiPort}/readyz`);

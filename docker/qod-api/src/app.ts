@@ -2,6 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { QodCache } from "./cache";
 import { endOfUtcDay, utcDay, type Clock } from "./clock";
+import { CLIENT_ERROR_CODES, SECURITY_HEADERS, answerClientError, fastifyClientError, type ErrorBody } from "./http-errors";
 import type { Metrics } from "./metrics";
 import type { QuoteStore } from "./quotes";
 import { ValidationError, parseListQuery, parseNewQuote } from "./validation";
@@ -23,16 +24,14 @@ export interface AppDeps {
   readonly corsOrigins?: readonly string[];
 }
 
-export interface ErrorBody {
-  readonly error: string;
-  readonly message: string;
-  readonly field?: string;
-}
+export type { ErrorBody };
 
-const QUIET_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
+const QUIET_ROUTES = new Set(["/healthz", "/readyz"]);
+const BODY_LIMIT_BYTES = 16 * 1024;
 
 function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
-  return reply.code(status).type("application/json; charset=utf-8").send(body);
+  // Set here too: fastify's framework errors (a URL that does not decode) skip the hooks.
+  return reply.code(status).headers(SECURITY_HEADERS).type("application/json; charset=utf-8").send(body);
 }
 
 function errorMessage(error: unknown): string {
@@ -54,18 +53,14 @@ async function fromDatabase<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+const SHUTTING_DOWN: ErrorBody = {
+  error: "shutting_down",
+  message: "this instance is shutting down; send the request again",
+};
+
 const DATABASE_UNAVAILABLE: ErrorBody = {
   error: "database_unavailable",
   message: "the database is unavailable; try again shortly",
-};
-
-/** Fastify's own client errors (bad JSON, wrong content type, body too large) as short codes. */
-const CLIENT_ERROR_CODES: Readonly<Record<number, string>> = {
-  400: "bad_request",
-  404: "not_found",
-  405: "method_not_allowed",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
 };
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -76,8 +71,25 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: deps.logger,
     // One log line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 16 * 1024,
-    return503OnClosing: true,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Our own 503 for requests completed once the listener closes (below), in the documented shape.
+    return503OnClosing: false,
+    // Node's parser errors (malformed request, headers over 16 KB, too slow) and fastify's
+    // pre-routing errors, in the documented shape instead of the framework's.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error, request, reply) => {
+      const known = fastifyClientError(error, request, BODY_LIMIT_BYTES);
+      return sendError(reply, known?.status ?? 400, known?.body ?? { error: "bad_request", message: "the request could not be routed" });
+    },
+  });
+
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onRequest", async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    if (closing) return sendError(reply.header("connection", "close"), 503, SHUTTING_DOWN);
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -115,6 +127,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       request.log.warn({ err: error.dbError }, "database unavailable");
       return sendError(reply, 503, DATABASE_UNAVAILABLE);
     }
+    const known = fastifyClientError(error, request, BODY_LIMIT_BYTES);
+    if (known !== undefined) return sendError(reply, known.status, known.body);
     const status = typeof error === "object" && error !== null && "statusCode" in error ? Number(error.statusCode) : 500;
     if (status >= 400 && status < 500) {
       return sendError(reply, status, { error: CLIENT_ERROR_CODES[status] ?? "bad_request", message: errorMessage(error) });
@@ -144,11 +158,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       request.log.warn({ err: error }, "readiness: PostgreSQL unavailable");
       return reply.code(503).send({ status: "not_ready", checks: { postgres: "unavailable", redis } });
     }
-  });
-
-  app.get("/metrics", async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
   });
 
   app.get("/qod", async (_request, reply) => {

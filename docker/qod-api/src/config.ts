@@ -15,6 +15,8 @@ export interface Config {
   readonly metricsUrl: string | undefined;
   /** `PORT` @default 8080 */
   readonly port: number;
+  /** `METRICS_PORT`: the listener that serves only `GET /metrics`, never routed publicly; not PORT. @default 9464 */
+  readonly metricsPort: number;
   /** `HOST` @default "0.0.0.0" */
   readonly host: string;
   /** `LOG_LEVEL` @default "info" */
@@ -35,6 +37,7 @@ export const CONFIG_VARIABLES = {
   REDIS_URL: { required: true, description: "redis:// URL of the cache" },
   METRICS_URL: { required: false, description: "http(s) URL of the Prometheus that scrapes /metrics (informational)" },
   PORT: { required: false, description: "listen port, default 8080" },
+  METRICS_PORT: { required: false, description: "listen port of GET /metrics (Prometheus only; not PORT), default 9464" },
   HOST: { required: false, description: "listen address, default 0.0.0.0" },
   LOG_LEVEL: { required: false, description: `one of ${LOG_LEVELS.join(", ")}; default info` },
   CORS_ORIGINS: { required: false, description: "comma-separated browser origins allowed to call the API, or *" },
@@ -164,6 +167,8 @@ class Reader {
 }
 
 export const DEFAULT_PORT = 8080;
+/** The Prometheus exporters' customary port (OpenTelemetry's); clear of Prometheus' own 9090. */
+export const DEFAULT_METRICS_PORT = 9464;
 
 /** The full configuration of `serve`. Throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
@@ -172,6 +177,8 @@ export function loadConfig(env: Env): Config {
   const redisUrl = read.url("REDIS_URL", ["redis:", "rediss:"], true);
   const metricsUrl = read.url("METRICS_URL", ["http:", "https:"], false);
   const port = read.integer("PORT", DEFAULT_PORT, 1, 65535);
+  const metricsPort = read.integer("METRICS_PORT", DEFAULT_METRICS_PORT, 1, 65535);
+  read.check(metricsPort !== port, "METRICS_PORT", String(metricsPort), `a port other than PORT (${port}): the metrics stay off the public port`);
   const host = read.host("HOST", "0.0.0.0");
   const logLevel = read.oneOf("LOG_LEVEL", LOG_LEVELS, "info");
   const corsOrigins = read.origins("CORS_ORIGINS");
@@ -189,6 +196,7 @@ export function loadConfig(env: Env): Config {
     redisUrl: redisUrl ?? "",
     metricsUrl,
     port,
+    metricsPort,
     host,
     logLevel,
     corsOrigins,

@@ -10,6 +10,7 @@ import { RedisQodCache } from "./cache";
 import type { Clock } from "./clock";
 import { redact, type Config, type LogLevel } from "./config";
 import { createMetrics } from "./metrics";
+import { listenMetrics } from "./metrics-server";
 import { QuoteStore } from "./quotes";
 import { createShutdown } from "./shutdown";
 
@@ -43,6 +44,8 @@ export interface RunningService {
   readonly app: FastifyInstance;
   /** `http://host:port` the service listens on. */
   readonly url: string;
+  /** `http://host:port` of the metrics listener (`GET /metrics` only). */
+  readonly metricsUrl: string;
   readonly lifecycle: Lifecycle;
   readonly shutdown: (signal: string) => Promise<void>;
 }
@@ -109,9 +112,24 @@ export async function startService(config: Config, options: StartOptions = {}): 
     process.on("SIGINT", () => void shutdown("SIGINT"));
   }
 
+  // The metrics listener starts first and closes last (after the API's in-flight requests), so
+  // Prometheus can watch the whole drain.
+  let metricsServer: Awaited<ReturnType<typeof listenMetrics>>;
+  try {
+    metricsServer = await listenMetrics(metrics, {
+      port: config.metricsPort,
+      host: config.host,
+      onError: (error) => logger.error({ err: error }, "metrics: collection failed"),
+    });
+  } catch (error) {
+    await closeResources();
+    throw error;
+  }
+  app.addHook("onClose", () => metricsServer.close());
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    await metricsServer.close();
     await closeResources();
     throw error;
   }
@@ -121,6 +139,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   logger.info(
     {
       port,
+      metricsPort: Number(new URL(metricsServer.url).port),
       postgres: redact(config.postgresUrl),
       redis: redact(config.redisUrl),
       metricsUrl: config.metricsUrl,
@@ -128,5 +147,5 @@ export async function startService(config: Config, options: StartOptions = {}): 
     },
     "qod-api listening",
   );
-  return { app, url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`, lifecycle, shutdown };
+  return { app, url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`, metricsUrl: metricsServer.url, lifecycle, shutdown };
 }

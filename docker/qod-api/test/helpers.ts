@@ -1,4 +1,5 @@
 /** Test helpers for qod-api: a migrated database, a private Redis, the service in-process. */
+import { connect } from "node:net";
 import { Pool } from "pg";
 import type { Clock } from "../src/clock";
 import { loadConfig } from "../src/config";
@@ -35,7 +36,8 @@ export interface TestApi extends RunningService {
 export async function startApi(env: Record<string, string>, clock?: Clock): Promise<TestApi> {
   const exits: number[] = [];
   const config = loadConfig({ HOST: "127.0.0.1", LOG_LEVEL: "silent", SHUTDOWN_DRAIN_MS: "0", ...env });
-  const service = await startService({ ...config, port: 0 }, { clock, exit: (code) => exits.push(code) });
+  // Both listeners on free ports: `url` and `metricsUrl` report where they ended up.
+  const service = await startService({ ...config, port: 0, metricsPort: 0 }, { clock, exit: (code) => exits.push(code) });
   return {
     ...service,
     exits,
@@ -71,4 +73,41 @@ export function sample(metricsText: string, name: string, labels: Record<string,
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
   }
   return 0;
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * Sends `bytes` as they are over a fresh TCP connection to `url`'s host and port and reads the
+ * answer until the server closes the connection (fetch would refuse or normalize what these
+ * requests send: malformed request lines, oversized headers, raw `%`).
+ */
+export function rawRequest(url: string, bytes: string): Promise<RawResponse> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const chunks: Buffer[] = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer within 10 s to ${JSON.stringify(bytes.slice(0, 40))}`)));
+    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("error", (error) => (chunks.length > 0 ? finish() : reject(error)));
+    socket.on("close", () => finish());
+    socket.on("connect", () => socket.write(bytes));
+    let done = false;
+    function finish() {
+      if (done) return;
+      done = true;
+      const text = Buffer.concat(chunks).toString("utf8");
+      const [head, ...rest] = text.split("\r\n\r\n");
+      const [statusLine, ...headerLines] = head.split("\r\n");
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
+      const headers = Object.fromEntries(
+        headerLines.map((line) => [line.slice(0, line.indexOf(":")).trim().toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+      );
+      resolve({ status, headers, body: rest.join("\r\n\r\n") });
+    }
+  });
 }

@@ -24,7 +24,7 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-const metrics = async () => (await getJson(`${api.url}/metrics`)).body as string;
+const metrics = async () => (await getJson(`${api.metricsUrl}/metrics`)).body as string;
 const qod = () => getJson(`${api.url}/qod`);
 
 describe("with Redis stopped", () => {

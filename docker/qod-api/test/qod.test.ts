@@ -55,7 +55,7 @@ describe("GET /qod", () => {
 
   it("answers the second call of the day from Redis, cached until the end of the UTC day", async () => {
     clock.set("2031-03-14T18:00:00Z");
-    const before = sample((await getJson(`${api.url}/metrics`)).body, "qod_api_cache_hits_total");
+    const before = sample((await getJson(`${api.metricsUrl}/metrics`)).body, "qod_api_cache_hits_total");
 
     const first = await qod();
     const second = await qod();
@@ -66,7 +66,7 @@ describe("GET /qod", () => {
     const ttlMs = await redisClient.pttl("qod:day:2031-03-14");
     expect(ttlMs).toBeGreaterThan(5 * 60 * 60 * 1000 - 60_000);
     expect(ttlMs).toBeLessThanOrEqual(6 * 60 * 60 * 1000);
-    const after = sample((await getJson(`${api.url}/metrics`)).body, "qod_api_cache_hits_total");
+    const after = sample((await getJson(`${api.metricsUrl}/metrics`)).body, "qod_api_cache_hits_total");
     expect(after - before).toBe(1);
   });
 
@@ -100,7 +100,7 @@ describe("GET /metrics", () => {
     await qod();
     await getJson(`${api.url}/nope`);
 
-    const { status, headers, body } = await getJson(`${api.url}/metrics`);
+    const { status, headers, body } = await getJson(`${api.metricsUrl}/metrics`);
 
     expect(status).toBe(200);
     expect(headers.get("content-type")).toContain("text/plain");

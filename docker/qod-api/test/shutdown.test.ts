@@ -47,7 +47,7 @@ async function requestIsWaitingOnTheLock(): Promise<void> {
   });
 }
 
-/** True when a new TCP connection to the service is refused. */
+/** True when a new TCP connection to the service (or its metrics listener) is refused. */
 async function refusesConnections(url: string): Promise<boolean> {
   try {
     await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
@@ -68,6 +68,7 @@ describe("graceful shutdown", () => {
     const done = api.shutdown("SIGTERM");
     const readyDuringDrain = await getJson(`${api.url}/readyz`);
     const liveDuringDrain = await getJson(`${api.url}/healthz`);
+    const metricsDuringDrain = await getJson(`${api.metricsUrl}/metrics`);
     await waitFor("the listener to close", () => refusesConnections(api.url));
     await release();
 
@@ -76,6 +77,8 @@ describe("graceful shutdown", () => {
     await done;
     expect(readyDuringDrain).toMatchObject({ status: 503, body: { status: "shutting_down" } });
     expect(liveDuringDrain.status).toBe(200);
+    expect(metricsDuringDrain.status).toBe(200);
+    expect(await refusesConnections(api.metricsUrl)).toBe(true);
     expect(answered.status).toBe(200);
     expect(answered.body.items).toHaveLength(3);
     expect(api.exits).toEqual([0]);

@@ -98,6 +98,7 @@ beforeAll(async () => {
         POSTGRES_URL: postgresUrl,
         REDIS_URL: redis.url,
         PORT: String(port),
+        METRICS_PORT: String(await freePort()),
         HOST: "127.0.0.1",
         LOG_LEVEL: "warn",
         SHUTDOWN_DRAIN_MS: "1500",
