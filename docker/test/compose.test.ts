@@ -62,8 +62,9 @@ describe("docker/compose.yaml", () => {
     expect(service("postgres").image).toMatch(new RegExp(`^postgres:${testedMajor}\\.`));
   });
 
-  it("publishes only the ui, the api and prometheus; postgres and redis stay internal", () => {
+  it("publishes only the ui, the api and prometheus; postgres, redis and the api's metrics port stay internal", () => {
     expect(published("api")).toEqual([{ host: 8080, container: 8080 }]);
+    expect(published("api").map((p) => p.container)).not.toContain(loadConfig(env("api")).metricsPort);
     expect(published("ui")).toEqual([{ host: 8081, container: 8080 }]);
     expect(published("prometheus")).toEqual([{ host: 9090, container: 9090 }]);
     expect(services.postgres.ports).toBeUndefined();
@@ -76,6 +77,7 @@ describe("docker/compose.yaml", () => {
     for (const [name, spec] of Object.entries(CONFIG_VARIABLES)) if (spec.required) expect(Object.keys(apiEnv)).toContain(name);
     const config = loadConfig(apiEnv);
     expect(config.port).toBe(published("api")[0].container);
+    expect(apiEnv.METRICS_PORT).toBe(String(config.metricsPort));
     expect(Object.keys(env("migrate"))).toEqual(["POSTGRES_URL"]);
     expect(env("migrate").POSTGRES_URL).toBe(apiEnv.POSTGRES_URL);
   });
@@ -114,7 +116,7 @@ describe("docker/compose.yaml", () => {
     expect(config.shutdownTimeoutMs).toBeLessThan(graceSeconds * 1000);
   });
 
-  it("has prometheus scrape the api's /metrics at its in-network address", () => {
+  it("has prometheus scrape the api's /metrics at its in-network address, on the metrics port", () => {
     const mount = (service("prometheus").volumes ?? [])[0].split(":");
     const prometheus = parse(readFileSync(join(COMPOSE_DIR, mount[0]), "utf8")) as {
       scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
@@ -122,7 +124,9 @@ describe("docker/compose.yaml", () => {
     const job = prometheus.scrape_configs.find((j) => j.job_name === "qod-api");
     expect(mount[1]).toBe("/etc/prometheus/prometheus.yml");
     expect(job?.metrics_path ?? "/metrics").toBe("/metrics");
-    expect(job?.static_configs.flatMap((c) => c.targets)).toEqual([`api:${loadConfig(env("api")).port}`]);
+    const config = loadConfig(env("api"));
+    expect(job?.static_configs.flatMap((c) => c.targets)).toEqual([`api:${config.metricsPort}`]);
+    expect(config.metricsPort).not.toBe(config.port);
   });
 
   it("runs migrate with a command that applies the schema and seed once, and is safe to run again", async () => {

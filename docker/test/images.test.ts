@@ -10,12 +10,13 @@ import { startRedis, type RedisServer } from "./support/redis";
 import { freshDatabase } from "./support/databases";
 import { SERVICE_NODE_VERSION } from "../../scripts/service-node";
 
+/** Each image's ports: the api serves /metrics on a port of its own (METRICS_PORT), not on 8080. */
 const IMAGES = [
-  { name: "qod-api", dir: API_DIR, pkg: "@qod/qod-api" },
-  { name: "ui", dir: UI_DIR, pkg: "@qod/ui" },
+  { name: "qod-api", dir: API_DIR, pkg: "@qod/qod-api", ports: { PORT: "8080", METRICS_PORT: "9464" } },
+  { name: "ui", dir: UI_DIR, pkg: "@qod/ui", ports: { PORT: "8080" } },
 ] as const;
 
-describe.each(IMAGES)("$name Dockerfile", ({ dir, pkg }) => {
+describe.each(IMAGES)("$name Dockerfile", ({ dir, pkg, ports }) => {
   const text = readFileSync(join(dir, "Dockerfile"), "utf8");
   const stages = parseDockerfile(text);
   const runtime = stages[stages.length - 1];
@@ -38,12 +39,13 @@ describe.each(IMAGES)("$name Dockerfile", ({ dir, pkg }) => {
     expect(runs).toContain(`pnpm --filter ${pkg} deploy --prod --legacy /out`);
   });
 
-  it("runs as a numeric non-root user, with only the production copy, a HEALTHCHECK and exec-form CMD on 8080", () => {
+  it("runs as a numeric non-root user, with only the production copy, a HEALTHCHECK and exec-form CMD, exposing the ports its ENV sets", () => {
     const user = lastInstruction(runtime, "USER")?.args ?? "root";
     expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
     expect(runtime.instructions.filter((i) => i.keyword === "RUN")).toEqual([]);
     expect(runtime.instructions.filter((i) => i.keyword === "COPY").map((i) => i.args)).toEqual(["--from=build /out ./"]);
-    expect(lastInstruction(runtime, "EXPOSE")?.args).toBe("8080");
+    expect(lastInstruction(runtime, "EXPOSE")?.args).toBe(Object.values(ports).join(" "));
+    expect(envOf(runtime)).toMatchObject(ports);
     expect(healthcheckCommand(runtime)[0]).toBe("node");
     expect(lastInstruction(runtime, "HEALTHCHECK")?.args).toMatch(/--interval=\d+s .*--timeout=\d+s/);
     expect(execForm(lastInstruction(runtime, "CMD")?.args ?? "")[0]).toBe("node");
@@ -100,16 +102,21 @@ describe("the images, replayed without Docker", () => {
     if (!image) throw new Error("no api replay");
     const postgresUrl = await freshDatabase("qod_image");
     const port = String(await freePort());
-    const env = { ...envOf(image.runtime), POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, PORT: port, SHUTDOWN_DRAIN_MS: "100" };
+    const env = { ...envOf(image.runtime), POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, PORT: port, METRICS_PORT: String(await freePort()), SHUTDOWN_DRAIN_MS: "100" };
 
     expect(await runChild(["node", "dist/main.js", "migrate"], image.appDir, env)).toMatchObject({ code: 0 });
     const server = startChild(execForm(lastInstruction(image.runtime, "CMD")?.args ?? ""), image.appDir, env);
     await waitUntilServing(server, `http://127.0.0.1:${port}/qod`);
+    const metrics = await fetch(`http://127.0.0.1:${env.METRICS_PORT}/metrics`);
+    const metricsOnApiPort = await fetch(`http://127.0.0.1:${port}/metrics`);
     const healthy = await runChild(healthcheckCommand(image.runtime), image.appDir, env);
     server.process.kill("SIGTERM");
     const exitCode = await server.exited;
     const afterwards = await runChild(healthcheckCommand(image.runtime), image.appDir, env);
 
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^qod_api_info\{/m);
+    expect(metricsOnApiPort.status).toBe(404);
     expect(healthy.code).toBe(0);
     expect(exitCode).toBe(0);
     expect(afterwards.code).toBe(1);
