@@ -76,7 +76,8 @@ export const dev: EnvironmentConfig = {
       image: { repository: "qod-api", tag: "0.1.0" },
       scaling: { minReplicas: 2, maxReplicas: 4 },
       resources: { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
-      // The public paths only: /metrics, /healthz and /readyz stay inside the cluster.
+      // The public paths only: /healthz and /readyz stay inside the cluster (/metrics is on the
+      // api's metrics port, which no Ingress routes to).
       routes: [
         { host: "api.dev.qod.example.com", path: "/qod" },
         { host: "api.dev.qod.example.com", path: "/quotes" },

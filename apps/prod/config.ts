@@ -87,7 +87,8 @@ export const prod: EnvironmentConfig = {
       image: { repository: "qod-api", tag: "0.1.0" },
       scaling: { minReplicas: 3, maxReplicas: 20 },
       resources: { cpu: "250m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
-      // The public paths only: /metrics, /healthz and /readyz stay inside the cluster.
+      // The public paths only: /healthz and /readyz stay inside the cluster (/metrics is on the
+      // api's metrics port, which no Ingress routes to).
       routes: [
         { host: "api.qod.example.com", path: "/qod" },
         { host: "api.qod.example.com", path: "/quotes" },

@@ -170,27 +170,19 @@ export function checkRoute(p: ProblemCollector, field: string, route: RouteConfi
   checkPath(p, `${field}.path`, route.path);
 }
 
-/** Whether a route's path prefix would also route `metricsPath` (Kubernetes `Prefix` matching is per path element). */
-export function routesPath(prefix: string, path: string): boolean {
-  const trimmed = prefix.replace(/\/+$/, "");
-  return trimmed === "" || path === trimmed || path.startsWith(`${trimmed}/`);
-}
-
-function checkWebService(p: ProblemCollector, field: string, s: WebServiceConfig | undefined, context: WorkloadsContext, metricsPath?: string): void {
+function checkWebService(p: ProblemCollector, field: string, s: WebServiceConfig | undefined, context: WorkloadsContext): void {
   if (!checkSectionObject(p, field, s, "{ image, scaling, resources, routes }")) return;
   checkImage(p, `${field}.image`, s.image, context.repositories);
   checkScaling(p, `${field}.scaling`, s.scaling, context.production);
   checkResources(p, `${field}.resources`, s.resources);
   if (!p.check(Array.isArray(s.routes) && s.routes.length > 0, `${field}.routes`, s.routes, 'one or more { host, path } routes, e.g. [{ host: "www.example.com", path: "/" }]')) return;
-  s.routes.forEach((route, i) => {
-    checkRoute(p, `${field}.routes[${i}]`, route, context.domain);
-    if (metricsPath !== undefined && typeof route?.path === "string" && routesPath(route.path, metricsPath)) {
-      p.add(`${field}.routes[${i}].path`, route.path, `a prefix that does not route ${metricsPath} (scraped in-cluster only, never public): name the public paths, e.g. "/qod"`);
-    }
-  });
+  s.routes.forEach((route, i) => checkRoute(p, `${field}.routes[${i}]`, route, context.domain));
 }
 
-/** The api's metrics path: the api's routes must not make it public. */
+/**
+ * The api's metrics path. No route rule guards it: the api serves it on its own port
+ * (`API_METRICS_PORT`), which no Ingress routes to, so no path can make it public.
+ */
 export const API_METRICS_PATH = "/metrics";
 
 /** Checks the workloads section of an environment (`field` is e.g. `dev.workloads`). */
@@ -202,7 +194,7 @@ export function checkWorkloadsConfig(p: ProblemCollector, field: string, w: Work
     }
   }
   checkWebService(p, `${field}.ui`, w.ui, context);
-  checkWebService(p, `${field}.api`, w.api, context, API_METRICS_PATH);
+  checkWebService(p, `${field}.api`, w.api, context);
   if (checkSectionObject(p, `${field}.redis`, w.redis, "{ image, resources }")) {
     checkImage(p, `${field}.redis.image`, w.redis.image, context.repositories);
     checkResources(p, `${field}.redis.resources`, w.redis.resources);

@@ -19,7 +19,6 @@ import {
   pdbMinAvailable,
   ResourcesConfig,
   RouteConfig,
-  routesPath,
   ScalingConfig,
 } from "./config";
 import { CustomResources } from "./custom-resources";
@@ -50,6 +49,21 @@ export interface SecretEnv {
 export interface ScraperSelector {
   readonly namespace: string;
   readonly podLabels: Record<string, string>;
+}
+
+/** Prometheus metrics on a port of their own, which only the scraper reaches. */
+export interface MetricsConfig {
+  /** The path the metrics are served at, e.g. `/metrics`. */
+  readonly path: string;
+  /**
+   * The port the container serves them on, not `port`: the Service names it `metrics`, the
+   * ServiceMonitor scrapes it, Prometheus' pods are admitted on it alone, and no Ingress routes to
+   * it (they target the `http` port), so the metrics cannot become public by a route's path.
+   */
+  readonly port: number;
+  readonly scraper: ScraperSelector;
+  /** @default 30 */
+  readonly intervalSeconds?: number;
 }
 
 export interface ProductionServiceProps {
@@ -86,8 +100,8 @@ export interface ProductionServiceProps {
   readonly writablePaths?: readonly string[];
   /** How the pod leaves the load balancer. @default DEFAULT_SHUTDOWN */
   readonly shutdown?: ShutdownTiming;
-  /** The service's Prometheus metrics on its port, scraped through a ServiceMonitor. */
-  readonly metrics?: { readonly path: string; readonly scraper: ScraperSelector; readonly intervalSeconds?: number };
+  /** The service's Prometheus metrics on their own port, scraped through a ServiceMonitor. @default - none */
+  readonly metrics?: MetricsConfig;
   /** Mount a Kubernetes API token (only for services that call the API). @default false */
   readonly serviceAccountToken?: boolean;
   /**
@@ -103,7 +117,8 @@ export interface ProductionServiceProps {
 export const NAME_LABEL = "app.kubernetes.io/name";
 const ZONE_KEY = "topology.kubernetes.io/zone";
 const HOST_KEY = "kubernetes.io/hostname";
-const PORT_NAME = "http";
+/** The Service's and the container's port names: `http` is what Ingresses and peers reach, `metrics` only Prometheus. */
+export const PORT_NAMES = { http: "http", metrics: "metrics" } as const;
 /** The scale-down stabilization window: an HPA that just scaled up does not flap back. */
 export const SCALE_DOWN_STABILIZATION_SECONDS = 300;
 
@@ -121,6 +136,8 @@ export class ProductionService extends Construct {
   public readonly name: string;
   public readonly namespace: string;
   public readonly port: number;
+  /** The metrics port, when the service has metrics. */
+  public readonly metricsPort?: number;
   public readonly labels: Record<string, string>;
   public readonly deployment: DeploymentV1;
   public readonly service: ServiceV1;
@@ -141,6 +158,7 @@ export class ProductionService extends Construct {
     this.name = props.name;
     this.namespace = props.namespace;
     this.port = props.port;
+    this.metricsPort = props.metrics?.port;
     this.shutdown = props.shutdown ?? DEFAULT_SHUTDOWN;
     this.labels = { [NAME_LABEL]: props.name, "app.kubernetes.io/managed-by": "terraform" };
     const selector = { [NAME_LABEL]: props.name };
@@ -172,7 +190,10 @@ export class ProductionService extends Construct {
       spec: {
         type: "ClusterIP",
         selector,
-        port: [{ name: PORT_NAME, port: props.port, targetPort: String(props.port), protocol: "TCP" }],
+        port: [
+          { name: PORT_NAMES.http, port: props.port, targetPort: String(props.port), protocol: "TCP" },
+          ...(props.metrics ? [{ name: PORT_NAMES.metrics, port: props.metrics.port, targetPort: String(props.metrics.port), protocol: "TCP" }] : []),
+        ],
       },
     });
 
@@ -230,7 +251,7 @@ export class ProductionService extends Construct {
             spec: {
               selector: { matchLabels: selector },
               namespaceSelector: { matchNames: [props.namespace] },
-              endpoints: [{ port: PORT_NAME, path: m.path, interval: `${m.intervalSeconds ?? 30}s`, scrapeTimeout: "10s" }],
+              endpoints: [{ port: PORT_NAMES.metrics, path: m.path, interval: `${m.intervalSeconds ?? 30}s`, scrapeTimeout: "10s" }],
             },
           },
         ],
@@ -240,7 +261,7 @@ export class ProductionService extends Construct {
         ingress: [
           {
             from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": m.scraper.namespace } }, podSelector: { matchLabels: m.scraper.podLabels } }],
-            ports: [{ port: String(props.port), protocol: "TCP" }],
+            ports: [{ port: String(m.port), protocol: "TCP" }],
           },
         ],
       });
@@ -267,7 +288,12 @@ export class ProductionService extends Construct {
     if (props.runAsGroup !== undefined) p.check(Number.isInteger(props.runAsGroup) && props.runAsGroup > 0, "runAsGroup", props.runAsGroup, "a numeric gid above 0");
     (props.writablePaths ?? []).forEach((path, i) => checkPath(p, `writablePaths[${i}]`, path));
     checkShutdownTiming(p, "shutdown", props.shutdown ?? DEFAULT_SHUTDOWN);
-    if (props.metrics) checkPath(p, "metrics.path", props.metrics.path);
+    if (props.metrics) {
+      checkPath(p, "metrics.path", props.metrics.path);
+      if (checkPort(p, "metrics.port", props.metrics.port)) {
+        p.check(props.metrics.port !== props.port, "metrics.port", props.metrics.port, `a port other than port (${props.port}): the metrics are never on the port the Ingress routes to`);
+      }
+    }
     p.throwIfAny();
   }
 
@@ -306,15 +332,12 @@ export class ProductionService extends Construct {
   public exposeViaIngress(loadBalancer: LoadBalancer, route: RouteConfig): IngressV1 {
     const p = new ProblemCollector(`ProductionService ${this.node.path}`);
     checkRoute(p, "route", route, loadBalancer.domain);
-    const metricsPath = this.props.metrics?.path;
-    if (metricsPath !== undefined && typeof route.path === "string" && routesPath(route.path, metricsPath)) {
-      p.add("route.path", route.path, `a prefix that does not route ${metricsPath} (scraped in-cluster only, never public)`);
-    }
     p.throwIfAny();
     const readiness = this.props.probes.readiness;
     const ingress = loadBalancer.addRoute(this, route.host, route.path, {
       namespace: this.namespace,
       service: this.name,
+      // The http port, never the metrics port: whatever the path, /metrics is not reachable here.
       port: this.port,
       healthCheckPath: "httpGet" in readiness ? readiness.httpGet : "/",
       deregistrationDelaySeconds: this.shutdown.deregistrationDelaySeconds,
@@ -358,7 +381,10 @@ function podSpec(p: ProductionServiceProps, selector: Record<string, string>): D
     imagePullPolicy: "IfNotPresent",
     command: p.command ? [...p.command] : undefined,
     args: p.args ? [...p.args] : undefined,
-    port: [{ name: PORT_NAME, containerPort: p.port, protocol: "TCP" }],
+    port: [
+      { name: PORT_NAMES.http, containerPort: p.port, protocol: "TCP" },
+      ...(p.metrics ? [{ name: PORT_NAMES.metrics, containerPort: p.metrics.port, protocol: "TCP" }] : []),
+    ],
     env: [
       ...Object.entries(p.env ?? {}).map(([name, value]) => ({ name, value })),
       ...Object.entries(p.secretEnv ?? {}).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } })),

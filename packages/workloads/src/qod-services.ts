@@ -40,6 +40,8 @@ export interface QodServicesProps {
 
 /** The api listens here (the image's `PORT`); so does the ui. */
 export const HTTP_PORT = 8080;
+/** The api serves `GET /metrics` here (the image's `METRICS_PORT`), for Prometheus only. */
+export const API_METRICS_PORT = 9464;
 export const REDIS_PORT = 6379;
 export const POSTGRES_PORT = 5432;
 /** uid of the `node` user in both Node images (their `USER 1000:1000`). */
@@ -164,6 +166,7 @@ export class QodServices extends Construct {
       port: HTTP_PORT,
       env: {
         PORT: String(HTTP_PORT),
+        METRICS_PORT: String(API_METRICS_PORT),
         REDIS_URL: `redis://redis.${c.namespace ?? DEFAULT_NAMESPACE}.svc:${REDIS_PORT}`,
         METRICS_URL: PROMETHEUS_URL,
         CORS_ORIGINS: [...new Set(c.ui.routes.map((r) => `https://${r.host}`))].join(","),
@@ -183,7 +186,7 @@ export class QodServices extends Construct {
       runAsUser: NODE_UID,
       shutdown: API_SHUTDOWN,
       zoneSpread: props.production ? "required" : "preferred",
-      metrics: { path: API_METRICS_PATH, scraper: { namespace: MONITORING_NAMESPACE, podLabels: { ...PROMETHEUS_POD_LABELS } } },
+      metrics: { path: API_METRICS_PATH, port: API_METRICS_PORT, scraper: { namespace: MONITORING_NAMESPACE, podLabels: { ...PROMETHEUS_POD_LABELS } } },
     };
 
     const jobSpec = jobPodSpec(apiProps, ["node", "dist/main.js", "migrate"]);

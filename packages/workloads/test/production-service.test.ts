@@ -149,15 +149,20 @@ describe("ProductionService: NetworkPolicies", () => {
   });
 });
 
+const METRICS = { path: "/metrics", port: 9464, scraper: { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } } };
+
 describe("ProductionService: exposeViaIngress and metrics", () => {
-  const json = build({ metrics: { path: "/metrics", scraper: { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } } } }, (s, _scope, lb) => {
+  const json = build({ metrics: METRICS }, (s, _scope, lb) => {
     s.exposeViaIngress(lb, { host: "www.example.com", path: "/qod" });
     s.exposeViaIngress(lb, { host: "www.example.com", path: "/qod/archive" });
+    s.exposeViaIngress(lb, { host: "api.example.com", path: "/" });
   });
+  const service = byName(json, "kubernetes_service_v1").web;
+  const portNamed = (name: string) => service.spec.port.find((p: any) => p.name === name);
 
   it("adds one Ingress per route to the ALB group, health-checked on the readiness path", () => {
     const ingresses = Object.values(byName(json, "kubernetes_ingress_v1"));
-    expect(ingresses.map((i: any) => i.spec.rule[0].http.path[0].path).sort()).toEqual(["/qod", "/qod/archive"]);
+    expect(ingresses.map((i: any) => i.spec.rule[0].http.path[0].path).sort()).toEqual(["/", "/qod", "/qod/archive"]);
     for (const i of ingresses as any[]) {
       expect(i.metadata.annotations["alb.ingress.kubernetes.io/group.name"]).toBe("qod-test");
       expect(i.metadata.annotations["alb.ingress.kubernetes.io/healthcheck-path"]).toBe("/readyz");
@@ -172,19 +177,42 @@ describe("ProductionService: exposeViaIngress and metrics", () => {
     expect(policies(json)["web-from-load-balancer"].spec.ingress[0].from).toEqual([{ ip_block: { cidr: "10.0.192.0/21" } }]);
   });
 
-  it("creates a ServiceMonitor for the metrics path and admits Prometheus' pods", () => {
+  it("exposes the metrics port as a second named port of the Service and the container", () => {
+    expect(service.spec.port.map((p: any) => [p.name, p.port, p.target_port])).toEqual([
+      ["http", 8080, "8080"],
+      ["metrics", METRICS.port, String(METRICS.port)],
+    ]);
+    expect(container(json).port.map((p: any) => [p.name, p.container_port])).toEqual([
+      ["http", 8080],
+      ["metrics", METRICS.port],
+    ]);
+  });
+
+  it("creates a ServiceMonitor that scrapes the Service's metrics port by its name", () => {
     const [monitor] = manifestsOf(json, "web-monitoring");
-    expect(monitor).toMatchObject({ kind: "ServiceMonitor", spec: { selector: { matchLabels: { [NAME_LABEL]: "web" } }, endpoints: [{ port: "http", path: "/metrics" }] } });
-    expect(policies(json)["web-from-prometheus"].spec.ingress[0].from[0]).toEqual({
+    expect(monitor).toMatchObject({ kind: "ServiceMonitor", spec: { selector: { matchLabels: { [NAME_LABEL]: "web" } }, endpoints: [{ path: "/metrics" }] } });
+    expect(portNamed(monitor.spec.endpoints[0].port)?.port).toBe(METRICS.port);
+  });
+
+  it("admits Prometheus' pods on the metrics port only", () => {
+    const rules = policies(json)["web-from-prometheus"].spec.ingress;
+    expect(rules[0].from[0]).toEqual({
       namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "monitoring" } },
       pod_selector: { match_labels: { "app.kubernetes.io/name": "prometheus" } },
     });
+    expect(rules.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([String(METRICS.port)]);
   });
 
-  it("refuses a route that would make the metrics path public", () => {
-    expect(() =>
-      build({ metrics: { path: "/metrics", scraper: { namespace: "monitoring", podLabels: {} } } }, (s, _scope, lb) => s.exposeViaIngress(lb, { host: "www.example.com", path: "/" })),
-    ).toThrow(/route\.path: got "\/"; allowed: a prefix that does not route \/metrics/);
+  it("never points an Ingress at the metrics port: every backend is the http port, a route at / included", () => {
+    const ingresses = Object.values(byName(json, "kubernetes_ingress_v1")) as any[];
+    const backends = ingresses.flatMap((i) => i.spec.rule.flatMap((r: any) => r.http.path.map((p: any) => p.backend.service.port.number)));
+    expect(backends.length).toBe(3);
+    for (const port of backends) {
+      expect(port).toBe(portNamed("http").port);
+      expect(port).not.toBe(METRICS.port);
+    }
+    // The load balancer's subnets are admitted on the http port only.
+    expect(policies(json)["web-from-load-balancer"].spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual(["8080"]);
   });
 
   it("refuses a host outside the load balancer's domain", () => {
@@ -196,6 +224,8 @@ describe("ProductionService: bad props", () => {
   it.each<[string, Partial<ProductionServiceProps>, RegExp]>([
     ["a probe path without a leading slash", { probes: { startup: { httpGet: "healthz" }, readiness: { httpGet: "/readyz" }, liveness: { httpGet: "/healthz" } } }, /probes\.startup\.httpGet: got "healthz"; allowed: a path starting with "\/"/],
     ["a port outside 1-65535", { port: 70000 }, /port: got 70000; allowed: a port number from 1 to 65535/],
+    ["a metrics port outside 1-65535", { metrics: { ...METRICS, port: 0 } }, /metrics\.port: got 0; allowed: a port number from 1 to 65535/],
+    ["the metrics on the service's port", { metrics: { ...METRICS, port: 8080 } }, /metrics\.port: got 8080; allowed: a port other than port \(8080\): the metrics are never on the port the Ingress routes to/],
     ["the latest tag", { image: "registry.example.com/web:latest" }, /image: got ".*:latest"; allowed: an image pinned by a release tag or a digest/],
     ["an untagged image", { image: "registry.example.com/web" }, /image: got "registry\.example\.com\/web"; allowed: an image pinned/],
     ["uid 0", { runAsUser: 0 }, /runAsUser: got 0; allowed: a numeric uid above 0/],

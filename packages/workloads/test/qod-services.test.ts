@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   API_SHUTDOWN,
   DATABASE_SECRET,
+  HTTP_PORT,
   NAME_LABEL,
   POSTGRES_PORT,
   QodServices,
@@ -98,12 +99,32 @@ describe("QodServices", () => {
     expect(policies["api-migrate"].spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual(["53", "53", String(POSTGRES_PORT)]);
   });
 
-  it("never routes /metrics, /healthz or /readyz publicly", () => {
+  it("routes only the configured paths, each to its service's http port, never to a metrics port", () => {
+    const services = byName(json, "kubernetes_service_v1");
     const paths = ingresses.map((i) => `${i.spec.rule[0].host}${i.spec.rule[0].http.path[0].path}`);
     expect(paths.sort()).toEqual([...workloads.api.routes, ...workloads.ui.routes].map((r) => `${r.host}${r.path}`).sort());
-    for (const i of ingresses.filter((x) => x.spec.rule[0].http.path[0].backend.service.name === "api")) {
-      expect(["/", "/metrics", "/healthz", "/readyz"]).not.toContain(i.spec.rule[0].http.path[0].path);
+    for (const i of ingresses) {
+      for (const path of i.spec.rule.flatMap((r: any) => r.http.path)) {
+        const ports = services[path.backend.service.name].spec.port;
+        expect(path.backend.service.port.number).toBe(ports.find((p: any) => p.name === "http").port);
+        expect(ports.filter((p: any) => p.name === "metrics").map((p: any) => p.port)).not.toContain(path.backend.service.port.number);
+      }
     }
+  });
+
+  it("serves the api's metrics on their own port: its env, its Service, the ServiceMonitor and Prometheus' policy agree", () => {
+    const metricsPort = byName(json, "kubernetes_service_v1").api.spec.port.find((p: any) => p.name === "metrics");
+    const [monitor] = manifestsOf(json, "api-monitoring");
+    expect(metricsPort.port).not.toBe(HTTP_PORT);
+    expect(env("api").METRICS_PORT).toBe(String(metricsPort.port));
+    expect(monitor.spec.endpoints.map((e: any) => e.port)).toEqual([metricsPort.name]);
+    expect(policies["api-from-prometheus"].spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([String(metricsPort.port)]);
+  });
+
+  it("lets an api route cover / without making /metrics public: it is not on the routed port", () => {
+    const all = synth((scope) => new QodServices(scope, "S", servicesProps({ config: { ...workloads, api: { ...workloads.api, routes: [{ host: "api.example.com", path: "/" }] } } })));
+    const apiIngress = (Object.values(byName(all, "kubernetes_ingress_v1")) as any[]).find((i) => i.spec.rule[0].host === "api.example.com");
+    expect(apiIngress.spec.rule[0].http.path[0]).toMatchObject({ path: "/", backend: { service: { name: "api", port: { number: HTTP_PORT } } } });
   });
 
   it("puts every route on one internet-facing HTTPS ALB: certificate, HTTP redirected, TLS 1.2+, target type ip", () => {
