@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UI_DIR } from "../../test/support/build";
 import { freePort } from "../../test/support/net";
@@ -64,6 +67,67 @@ describe("the ui server", () => {
     expect(await rawGet("/../package.json")).toBe(404);
     expect(await rawGet("/%2e%2e/package.json")).toBe(404);
     expect(await rawGet("/../../../../etc/passwd")).toBe(404);
+  });
+});
+
+describe("revalidation of the static files", () => {
+  it("gives each file a strong ETag (a hash of its content) and its Last-Modified, keeping cache-control no-cache", async () => {
+    const page = await fetch(`${base}/`);
+    const again = await fetch(`${base}/index.html`);
+    const app = await fetch(`${base}/app.js`);
+    const body = Buffer.from(await page.arrayBuffer());
+
+    const etag = page.headers.get("etag") ?? "";
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{16,}"$/);
+    expect(etag).toBe(`"${createHash("sha256").update(body).digest("base64url")}"`);
+    expect(again.headers.get("etag")).toBe(etag);
+    expect(app.headers.get("etag")).toMatch(/^"/);
+    expect(app.headers.get("etag")).not.toBe(etag);
+    expect(new Date(page.headers.get("last-modified") ?? "").getTime()).toBe(Math.floor(statSync(join(UI_DIR, "public", "index.html")).mtimeMs / 1000) * 1000);
+    expect(page.headers.get("cache-control")).toBe("no-cache");
+  });
+
+  it("answers If-None-Match with the current ETag by 304 without a body, and a stale one by 200", async () => {
+    const etag = (await fetch(`${base}/app.js`)).headers.get("etag") ?? "";
+
+    const fresh = await fetch(`${base}/app.js`, { headers: { "if-none-match": etag } });
+    const listed = await fetch(`${base}/app.js`, { headers: { "if-none-match": `"other", W/${etag}` } });
+    const stale = await fetch(`${base}/app.js`, { headers: { "if-none-match": '"stale"' } });
+
+    expect(fresh.status).toBe(304);
+    expect(await fresh.text()).toBe("");
+    expect(fresh.headers.get("etag")).toBe(etag);
+    expect(fresh.headers.get("cache-control")).toBe("no-cache");
+    expect(listed.status).toBe(304);
+    expect(stale.status).toBe(200);
+    expect(await stale.text()).toContain("__QOD_CONFIG__");
+  });
+
+  it("answers If-Modified-Since by 304 when the file is not newer, and If-None-Match takes precedence", async () => {
+    const lastModified = (await fetch(`${base}/styles.css`)).headers.get("last-modified") ?? "";
+    const earlier = new Date(new Date(lastModified).getTime() - 60_000).toUTCString();
+
+    const same = await fetch(`${base}/styles.css`, { headers: { "if-modified-since": lastModified } });
+    const older = await fetch(`${base}/styles.css`, { headers: { "if-modified-since": earlier } });
+    const staleTagFreshDate = await fetch(`${base}/styles.css`, { headers: { "if-none-match": '"stale"', "if-modified-since": lastModified } });
+    const garbage = await fetch(`${base}/styles.css`, { headers: { "if-modified-since": "yesterday" } });
+
+    expect(same.status).toBe(304);
+    expect(await same.text()).toBe("");
+    expect(older.status).toBe(200);
+    expect(staleTagFreshDate.status).toBe(200);
+    expect(garbage.status).toBe(200);
+  });
+
+  it("gives /config.js an ETag too, and answers HEAD with the same validators", async () => {
+    const config = await fetch(`${base}/config.js`);
+    const head = await fetch(`${base}/`, { method: "HEAD" });
+    const page = await fetch(`${base}/`);
+
+    expect(config.headers.get("etag")).toMatch(/^"/);
+    expect((await fetch(`${base}/config.js`, { headers: { "if-none-match": config.headers.get("etag") ?? "" } })).status).toBe(304);
+    expect(head.headers.get("etag")).toBe(page.headers.get("etag"));
+    expect(head.headers.get("last-modified")).toBe(page.headers.get("last-modified"));
   });
 });
 
