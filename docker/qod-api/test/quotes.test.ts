@@ -109,6 +109,85 @@ describe("POST /quotes", () => {
     expect(await count()).toBe(before);
   });
 
+  it("counts characters as people see them: 500 emoji are accepted, 501 are not", async () => {
+    const accepted = await postJson(`${api.url}/quotes`, { text: "😀".repeat(500), author: "Emoji" });
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.text).toBe("😀".repeat(500));
+
+    const before = await count();
+    const refused = await postJson(`${api.url}/quotes`, { text: "😁".repeat(501), author: "Emoji" });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: "invalid_request", field: "text" });
+    expect(refused.body.message).toContain("allowed: a string of 1 to 500 characters");
+    expect(refused.body.message).toContain("got 501 characters");
+    expect(await count()).toBe(before);
+  });
+
+  it("counts an emoji sequence joined by U+200D as one character, and accepts it", async () => {
+    const family = "👩\u200d👩\u200d👧";
+    // 100 characters, 500 code points, 800 UTF-16 units
+    const { status, body } = await postJson(`${api.url}/quotes`, { text: family.repeat(100), author: `Family ${family}` });
+    expect(status).toBe(201);
+    expect(body.text).toBe(family.repeat(100));
+  });
+
+  it("stores text in NFC: a decomposed é is stored composed, and is a duplicate of the composed one", async () => {
+    const decomposed = "Cafe\u0301 au lait, s'il vous plai\u0302t.";
+    const { status, body } = await postJson(`${api.url}/quotes`, { text: decomposed, author: "Ame\u0301lie" });
+    expect(status).toBe(201);
+    expect(body.text).toBe(decomposed.normalize("NFC"));
+    expect(body.author).toBe("Amélie");
+    const stored = await pool.query("SELECT text, author FROM quotes WHERE id = $1", [body.id]);
+    expect(stored.rows[0]).toEqual({ text: decomposed.normalize("NFC"), author: "Am\u00e9lie" });
+    expect((await postJson(`${api.url}/quotes`, { text: decomposed.normalize("NFC"), author: "Amélie" })).status).toBe(409);
+  });
+
+  it("accepts a zero-width non-joiner inside a Persian word, where spelling needs it", async () => {
+    const persian = "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645";
+    const { status, body } = await postJson(`${api.url}/quotes`, { text: persian, author: "Hafez" });
+    expect(status).toBe(201);
+    expect(body.text).toBe(persian);
+  });
+
+  it.each([
+    ["a right-to-left override", "Invoice \u202Efdp.exe", "text", "U+202E RIGHT-TO-LEFT OVERRIDE", "at character 9"],
+    ["a left-to-right isolate", "Hello \u2066world\u2069", "text", "U+2066 LEFT-TO-RIGHT ISOLATE", "at character 7"],
+    ["a right-to-left mark", "a\u200Fb", "author", "U+200F RIGHT-TO-LEFT MARK", "at character 2"],
+    ["an Arabic letter mark", "a\u061Cb", "author", "U+061C ARABIC LETTER MARK", "at character 2"],
+    ["a zero-width space", "pay\u200Bpal", "text", "U+200B ZERO WIDTH SPACE", "at character 4"],
+    ["a zero-width joiner between Latin letters", "pay\u200Dpal", "text", "U+200D ZERO WIDTH JOINER", "at character 3"],
+    ["a zero-width non-joiner between Latin letters", "pay\u200Cpal", "author", "U+200C ZERO WIDTH NON-JOINER", "at character 3"],
+    ["a word joiner", "a\u2060b", "text", "U+2060 WORD JOINER", "at character 2"],
+    ["a byte-order mark inside", "a\uFEFFb", "text", "U+FEFF ZERO WIDTH NO-BREAK SPACE", "at character 2"],
+    ["a soft hyphen", "in\u00ADvisible", "text", "U+00AD SOFT HYPHEN", "at character 3"],
+    ["a Hangul filler", "a\u3164b", "author", "U+3164 HANGUL FILLER", "at character 2"],
+    ["a C1 control character", "a\u0085b", "text", "U+0085", "at character 2"],
+    ["a line separator", "a\u2028b", "text", "U+2028 LINE SEPARATOR", "at character 2"],
+    ["a lone surrogate", "a\uD800b", "text", "U+D800", "at character 2"],
+  ])("fails with %s: 400 naming the field and the code point, nothing written", async (_case, value, field, named, where) => {
+    const before = await count();
+    const payload = field === "text" ? { text: value, author: "A" } : { text: "Hello there.", author: value };
+    const { status, body } = await postJson(`${api.url}/quotes`, payload);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: "invalid_request", field });
+    expect(body.message).toContain(named);
+    expect(body.message).toContain(where);
+    expect(body.message).toContain(`${field}: got `);
+    // The message shows the character escaped, never raw (it would spoof the message itself).
+    expect(body.message).not.toMatch(/[\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/);
+    expect(await count()).toBe(before);
+  });
+
+  it("fails when emoji sequences exceed what the database stores (500 code points): 400 saying so", async () => {
+    const before = await count();
+    const family = "👩\u200d👩\u200d👧";
+    const { status, body } = await postJson(`${api.url}/quotes`, { text: family.repeat(101), author: "A" });
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: "invalid_request", field: "text" });
+    expect(body.message).toContain("got 101 characters but 505 code points");
+    expect(await count()).toBe(before);
+  });
+
   it("fails on malformed JSON, another content type or a huge body: JSON errors, nothing written", async () => {
     const before = await count();
     const post = (body: string, type: string) =>
