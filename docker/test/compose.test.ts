@@ -82,6 +82,13 @@ describe("docker/compose.yaml", () => {
     expect(env("migrate").POSTGRES_URL).toBe(apiEnv.POSTGRES_URL);
   });
 
+  it("gives the api a write token that is valid, overridable and marked as development-only", () => {
+    const raw = String(service("api").environment?.WRITE_TOKEN ?? "");
+    expect(raw).toMatch(/^\$\{QOD_WRITE_TOKEN:-dev-only-[^}]+\}$/);
+    expect(loadConfig(env("api")).writeToken).toBeDefined();
+    expect(readFileSync(join(COMPOSE_DIR, "compose.yaml"), "utf8")).toMatch(/DEV ONLY.*write token/i);
+  });
+
   it("points the api's URLs at the compose services, with the database's own credentials", () => {
     const config = loadConfig(env("api"));
     const pg = new URL(config.postgresUrl);

@@ -6,6 +6,7 @@ import { CLIENT_ERROR_CODES, SECURITY_HEADERS, answerClientError, fastifyClientE
 import type { Metrics } from "./metrics";
 import type { QuoteStore } from "./quotes";
 import { ValidationError, parseListQuery, parseNewQuote } from "./validation";
+import { createWriteGuard, type WriteLimit, type WriteToken } from "./write-guard";
 
 /** Shared between the app and the shutdown sequence: /readyz fails once `shuttingDown` is set. */
 export interface Lifecycle {
@@ -22,6 +23,15 @@ export interface AppDeps {
   readonly clock?: Clock;
   /** Origins allowed by CORS (`*` for any). @default - none */
   readonly corsOrigins?: readonly string[];
+  /** The bearer token `POST /quotes` needs. @default - none: writes are refused with 403 */
+  readonly writeToken?: WriteToken;
+  /** @default - DEFAULT_WRITE_LIMIT */
+  readonly writeLimit?: WriteLimit;
+  /**
+   * Proxies (addresses, CIDR blocks) whose `X-Forwarded-For` names the client, for the per-client
+   * write limit. @default - none: the client is the connecting address
+   */
+  readonly trustProxy?: readonly string[];
 }
 
 export type { ErrorBody };
@@ -72,6 +82,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // One log line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: deps.trustProxy !== undefined && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     // Our own 503 for requests completed once the listener closes (below), in the documented shape.
     return503OnClosing: false,
     // Node's parser errors (malformed request, headers over 16 KB, too slow) and fastify's
@@ -140,7 +151,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.options("*", async (_request, reply) => {
     reply
       .header("access-control-allow-methods", "GET, POST, OPTIONS")
-      .header("access-control-allow-headers", "content-type")
+      .header("access-control-allow-headers", "authorization, content-type")
       .header("access-control-max-age", "600");
     return reply.code(204).send();
   });
@@ -183,7 +194,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return fromDatabase(() => store.list(query));
   });
 
-  app.post("/quotes", async (request, reply) => {
+  const writeGuard = createWriteGuard({ token: deps.writeToken, limit: deps.writeLimit });
+  app.post("/quotes", { onRequest: writeGuard }, async (request, reply) => {
     const input = parseNewQuote(request.body);
     const created = await fromDatabase(() => store.create(input, clock()));
     if (created === null) {

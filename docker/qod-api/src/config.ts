@@ -3,6 +3,9 @@
  * reported at once as `NAME: got <value>; allowed: <what is allowed>`; secrets in URLs are masked.
  */
 
+import { isIP } from "node:net";
+import { DEFAULT_WRITE_LIMIT, WriteToken, type WriteLimit } from "./write-guard";
+
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -29,6 +32,12 @@ export interface Config {
   readonly shutdownDrainMs: number;
   /** `SHUTDOWN_TIMEOUT_MS`: hard limit for the whole shutdown, below the orchestrator's grace period. @default 25000 */
   readonly shutdownTimeoutMs: number;
+  /** `WRITE_TOKEN`: the bearer token `POST /quotes` needs. @default - none: writes are disabled (403) */
+  readonly writeToken: WriteToken | undefined;
+  /** `WRITE_BURST`, `WRITE_RATE_PER_MINUTE`, `WRITE_GLOBAL_BURST`, `WRITE_GLOBAL_RATE_PER_MINUTE` @default DEFAULT_WRITE_LIMIT */
+  readonly writeLimit: WriteLimit;
+  /** `TRUST_PROXY`: proxies (addresses, CIDR blocks) whose X-Forwarded-For names the client. @default - none */
+  readonly trustProxy: readonly string[];
 }
 
 /** Every variable the service reads, with what it means: the single list compose and the docs are checked against. */
@@ -44,6 +53,12 @@ export const CONFIG_VARIABLES = {
   DB_POOL_MAX: { required: false, description: "PostgreSQL pool size, default 10" },
   SHUTDOWN_DRAIN_MS: { required: false, description: "ms /readyz fails before the listener closes, default 5000" },
   SHUTDOWN_TIMEOUT_MS: { required: false, description: "ms the whole shutdown may take, default 25000" },
+  WRITE_TOKEN: { required: false, description: "bearer token POST /quotes needs (32+ characters, 128+ bits); unset: writes disabled" },
+  WRITE_BURST: { required: false, description: `writes one client may make at once, default ${DEFAULT_WRITE_LIMIT.clientBurst}` },
+  WRITE_RATE_PER_MINUTE: { required: false, description: `a client's sustained writes per minute, default ${DEFAULT_WRITE_LIMIT.clientPerMinute}` },
+  WRITE_GLOBAL_BURST: { required: false, description: `writes this instance accepts at once, default ${DEFAULT_WRITE_LIMIT.globalBurst}` },
+  WRITE_GLOBAL_RATE_PER_MINUTE: { required: false, description: `this instance's sustained writes per minute, default ${DEFAULT_WRITE_LIMIT.globalPerMinute}` },
+  TRUST_PROXY: { required: false, description: "comma-separated proxy addresses/CIDR blocks whose X-Forwarded-For is believed; default none" },
 } as const;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -156,6 +171,44 @@ class Reader {
     return origins;
   }
 
+  /**
+   * A secret: shown in no message, only its length. At least 32 characters of the bearer-token
+   * alphabet, and at least 128 bits estimated as length × log2(distinct characters), which
+   * refuses repetitive strings and accepts `openssl rand -base64 32` and `-hex 32`.
+   */
+  token(name: string): WriteToken | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const hidden = (allowed: string) => {
+      this.problems.push(`${name}: got a value of ${[...value].length} characters (not shown); allowed: ${allowed}`);
+      return undefined;
+    };
+    if (!/^[A-Za-z0-9\-._~+/=]+$/.test(value)) return hidden("only the characters A-Z a-z 0-9 - . _ ~ + / = (no spaces)");
+    if (value.length < TOKEN_MIN_LENGTH) return hidden(`at least ${TOKEN_MIN_LENGTH} characters, e.g. from \`openssl rand -base64 32\``);
+    const bits = value.length * Math.log2(new Set(value).size);
+    if (bits < TOKEN_MIN_BITS) {
+      return hidden(`at least ${TOKEN_MIN_BITS} bits (length × log2 of distinct characters; this one has ${Math.floor(bits)}): a random value, e.g. from \`openssl rand -base64 32\``);
+    }
+    return new WriteToken(value);
+  }
+
+  /** Comma-separated IP addresses or CIDR blocks (not everything: 0.0.0.0/0 and ::/0 are refused). */
+  cidrs(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const entries = value.split(",").map((e) => e.trim()).filter((e) => e !== "");
+    for (const entry of entries) {
+      const [address, prefix, extra] = entry.split("/");
+      const family = isIP(address);
+      const bits = prefix !== undefined && /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+      const ok = family !== 0 && extra === undefined && (prefix === undefined || (bits >= 1 && bits <= (family === 4 ? 32 : 128)));
+      if (!ok) {
+        this.fail(name, entry, "comma-separated IP addresses or CIDR blocks of the proxies in front, e.g. the load balancer's subnets 10.0.192.0/21 (prefix 1 to 32, or 128 for IPv6; never everyone)");
+      }
+    }
+    return entries;
+  }
+
   check(condition: boolean, name: string, value: string, allowed: string): void {
     if (!condition) this.fail(name, value, allowed);
   }
@@ -169,6 +222,8 @@ class Reader {
 export const DEFAULT_PORT = 8080;
 /** The Prometheus exporters' customary port (OpenTelemetry's); clear of Prometheus' own 9090. */
 export const DEFAULT_METRICS_PORT = 9464;
+const TOKEN_MIN_LENGTH = 32;
+const TOKEN_MIN_BITS = 128;
 
 /** The full configuration of `serve`. Throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
@@ -191,6 +246,23 @@ export function loadConfig(env: Env): Config {
     String(shutdownTimeoutMs),
     `more than SHUTDOWN_DRAIN_MS (${shutdownDrainMs}), leaving time for in-flight requests`,
   );
+  const writeToken = read.token("WRITE_TOKEN");
+  const d = DEFAULT_WRITE_LIMIT;
+  const writeLimit: WriteLimit = {
+    clientBurst: read.integer("WRITE_BURST", d.clientBurst, 1, 1_000_000),
+    clientPerMinute: read.integer("WRITE_RATE_PER_MINUTE", d.clientPerMinute, 1, 1_000_000),
+    globalBurst: read.integer("WRITE_GLOBAL_BURST", d.globalBurst, 1, 1_000_000),
+    globalPerMinute: read.integer("WRITE_GLOBAL_RATE_PER_MINUTE", d.globalPerMinute, 1, 1_000_000),
+  };
+  // An instance limit below a client's would make the client's meaningless.
+  read.check(writeLimit.globalBurst >= writeLimit.clientBurst, "WRITE_GLOBAL_BURST", String(writeLimit.globalBurst), `at least WRITE_BURST (${writeLimit.clientBurst})`);
+  read.check(
+    writeLimit.globalPerMinute >= writeLimit.clientPerMinute,
+    "WRITE_GLOBAL_RATE_PER_MINUTE",
+    String(writeLimit.globalPerMinute),
+    `at least WRITE_RATE_PER_MINUTE (${writeLimit.clientPerMinute})`,
+  );
+  const trustProxy = read.cidrs("TRUST_PROXY");
   return read.done({
     postgresUrl: postgresUrl ?? "",
     redisUrl: redisUrl ?? "",
@@ -203,6 +275,9 @@ export function loadConfig(env: Env): Config {
     dbPoolMax,
     shutdownDrainMs,
     shutdownTimeoutMs,
+    writeToken,
+    writeLimit,
+    trustProxy,
   });
 }
 

@@ -91,6 +91,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
     lifecycle,
     clock: options.clock,
     corsOrigins: config.corsOrigins,
+    writeToken: config.writeToken,
+    writeLimit: config.writeLimit,
+    trustProxy: config.trustProxy,
   });
 
   const closeResources = async () => {
@@ -144,6 +147,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
       redis: redact(config.redisUrl),
       metricsUrl: config.metricsUrl,
       corsOrigins: config.corsOrigins,
+      // Whether writes are on, never the token.
+      writes: config.writeToken === undefined ? "disabled (no WRITE_TOKEN)" : "token required",
+      writeLimit: config.writeLimit,
+      trustProxy: config.trustProxy,
     },
     "qod-api listening",
   );

@@ -32,10 +32,31 @@ export interface TestApi extends RunningService {
   stop(): Promise<void>;
 }
 
+/** The write token every test api gets unless a test sets its own `WRITE_TOKEN` (test-only). */
+export const TEST_WRITE_TOKEN = "test-only-write-token-0123456789-abcdefghijklmnop";
+
+/**
+ * Write limits high enough that tests which are not about rate limiting never meet them; the
+ * rate-limit tests set their own.
+ */
+const GENEROUS_WRITE_LIMITS = {
+  WRITE_RATE_PER_MINUTE: "100000",
+  WRITE_BURST: "10000",
+  WRITE_GLOBAL_RATE_PER_MINUTE: "100000",
+  WRITE_GLOBAL_BURST: "10000",
+};
+
 /** The service in-process on a free port, with the given clock; `stop()` runs the real shutdown. */
 export async function startApi(env: Record<string, string>, clock?: Clock): Promise<TestApi> {
   const exits: number[] = [];
-  const config = loadConfig({ HOST: "127.0.0.1", LOG_LEVEL: "silent", SHUTDOWN_DRAIN_MS: "0", ...env });
+  const config = loadConfig({
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    SHUTDOWN_DRAIN_MS: "0",
+    WRITE_TOKEN: TEST_WRITE_TOKEN,
+    ...GENEROUS_WRITE_LIMITS,
+    ...env,
+  });
   // Both listeners on free ports: `url` and `metricsUrl` report where they ended up.
   const service = await startService({ ...config, port: 0, metricsPort: 0 }, { clock, exit: (code) => exits.push(code) });
   return {
@@ -59,8 +80,10 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
   return { status: res.status, headers: res.headers, body };
 }
 
-export function postJson(url: string, body: unknown): ReturnType<typeof getJson> {
-  return getJson(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+/** POST a JSON body with `Authorization: Bearer <token>` (the test token unless given; `null`: no header). */
+export function postJson(url: string, body: unknown, token: string | null = TEST_WRITE_TOKEN, headers: Record<string, string> = {}): ReturnType<typeof getJson> {
+  const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
+  return getJson(url, { method: "POST", headers: { "content-type": "application/json", ...auth, ...headers }, body: JSON.stringify(body) });
 }
 
 /** The value of one sample of `name{labels}` in a Prometheus text exposition (0 when absent). */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_QUOTES } from "../src/seed-quotes";
 import { freshDatabase } from "../../test/support/databases";
 import { startRedis, type RedisServer } from "../../test/support/redis";
-import { getJson, migrated, postJson, startApi, testClock, type TestApi } from "./helpers";
+import { getJson, migrated, postJson, startApi, TEST_WRITE_TOKEN, testClock, type TestApi } from "./helpers";
 
 // GIVEN the service on a migrated database with the seed quotes
 let redis: RedisServer;
@@ -191,7 +191,7 @@ describe("POST /quotes", () => {
   it("fails on malformed JSON, another content type or a huge body: JSON errors, nothing written", async () => {
     const before = await count();
     const post = (body: string, type: string) =>
-      getJson(`${api.url}/quotes`, { method: "POST", headers: { "content-type": type }, body });
+      getJson(`${api.url}/quotes`, { method: "POST", headers: { "content-type": type, authorization: `Bearer ${TEST_WRITE_TOKEN}` }, body });
 
     const malformed = await post('{"text": "unterminated', "application/json");
     const form = await post("text=hi&author=me", "application/x-www-form-urlencoded");
