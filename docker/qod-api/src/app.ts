@@ -4,6 +4,7 @@ import type { QodCache } from "./cache";
 import { endOfUtcDay, utcDay, type Clock } from "./clock";
 import { CLIENT_ERROR_CODES, SECURITY_HEADERS, answerClientError, fastifyClientError, type ErrorBody } from "./http-errors";
 import type { Metrics } from "./metrics";
+import { addMethodRoutes, trackRoutes } from "./methods";
 import type { QuoteStore } from "./quotes";
 import { ValidationError, parseListQuery, parseNewQuote } from "./validation";
 import { createWriteGuard, type WriteLimit, type WriteToken } from "./write-guard";
@@ -82,6 +83,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // One log line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // JSON.parse keeps a `__proto__` or `constructor` key as an own property and pollutes
+    // nothing; the body validators refuse it as an unknown field by name (400). fastify's
+    // default ("error") would answer "Body is not valid JSON" instead.
+    onProtoPoisoning: "ignore",
+    onConstructorPoisoning: "ignore",
     trustProxy: deps.trustProxy !== undefined && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     // Our own 503 for requests completed once the listener closes (below), in the documented shape.
     return503OnClosing: false,
@@ -102,6 +108,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.headers(SECURITY_HEADERS);
     if (closing) return sendError(reply.header("connection", "close"), 503, SHUTTING_DOWN);
   });
+  const routes = trackRoutes(app);
 
   app.addHook("onRequest", async (request, reply) => {
     const origin = request.headers.origin;
@@ -146,14 +153,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     request.log.error({ err: error }, "unhandled error");
     return sendError(reply, 500, { error: "internal", message: "internal error" });
-  });
-
-  app.options("*", async (_request, reply) => {
-    reply
-      .header("access-control-allow-methods", "GET, POST, OPTIONS")
-      .header("access-control-allow-headers", "authorization, content-type")
-      .header("access-control-max-age", "600");
-    return reply.code(204).send();
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -203,6 +202,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     return reply.code(201).send(created);
   });
+
+  // OPTIONS (CORS preflight) on the paths above, 405 + Allow for their other methods.
+  addMethodRoutes(app, routes, { allowHeaders: ["authorization", "content-type"] });
 
   return app;
 }

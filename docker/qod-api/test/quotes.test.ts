@@ -210,7 +210,7 @@ describe("unknown routes and CORS", () => {
     expect(status).toBe(404);
     expect(headers.get("content-type")).toContain("application/json");
     expect(body).toEqual({ error: "not_found", message: "no route GET /no/such/route" });
-    expect((await getJson(`${api.url}/qod`, { method: "DELETE" })).status).toBe(404);
+    expect((await getJson(`${api.url}/qod`, { method: "DELETE" })).status).toBe(405);
   });
 
   it("allows the configured browser origin and no other", async () => {
