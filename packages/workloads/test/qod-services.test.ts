@@ -10,6 +10,7 @@ import {
   REDIS_PORT,
   servingSeconds,
   terminationGracePeriodSeconds,
+  WRITE_TOKEN_SECRET,
 } from "../src";
 import { byName, manifestsOf, servicesProps, synth, workloads } from "./fixtures";
 
@@ -73,6 +74,36 @@ describe("QodServices", () => {
     const url = secret.spec.target.template.data.POSTGRES_URL;
     expect(url).toBe(`postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@${db.host}:${db.port}/${db.name}?sslmode=verify-full`);
     expect(env("api").POSTGRES_URL).toEqual({ secret_key_ref: { name: DATABASE_SECRET, key: "POSTGRES_URL" } });
+  });
+
+  it("gives the api WRITE_TOKEN from a Secret that a Password generator fills in the cluster, never a literal", () => {
+    expect(env("api").WRITE_TOKEN).toEqual({ secret_key_ref: { name: WRITE_TOKEN_SECRET, key: "WRITE_TOKEN" } });
+    const manifests = manifestsOf(json, WRITE_TOKEN_SECRET);
+    const generator = manifests.find((m) => m.kind === "Password");
+    const secret = manifests.find((m) => m.kind === "ExternalSecret");
+    // The generator: generators.external-secrets.io/v1alpha1 (ESO 2.9), alphanumeric, long enough for the api's check.
+    expect(generator.apiVersion).toBe("generators.external-secrets.io/v1alpha1");
+    expect(generator.spec.length).toBeGreaterThanOrEqual(32);
+    expect(generator.spec.symbols).toBe(0);
+    expect(secret.apiVersion).toBe("external-secrets.io/v1");
+    expect(secret.spec.dataFrom).toEqual([
+      { sourceRef: { generatorRef: { apiVersion: generator.apiVersion, kind: "Password", name: generator.metadata.name } } },
+    ]);
+    expect(secret.spec.target).toMatchObject({ name: WRITE_TOKEN_SECRET, template: { data: { WRITE_TOKEN: "{{ .password }}" } } });
+    // Generated once: it never rotates under the operators who hold it.
+    expect(secret.spec.refreshPolicy).toBe("CreatedOnce");
+    // No WRITE_TOKEN anywhere as a literal value (not in the Deployment, not in Terraform state).
+    const literal = JSON.stringify(json).match(/"name":"WRITE_TOKEN","value":/);
+    expect(literal).toBeNull();
+    // The api waits for the Secret; the migration Job does not get the token.
+    const release = Object.entries(json.resource!.helm_release).find(([, r]: [string, any]) => r.name === WRITE_TOKEN_SECRET)![0];
+    expect(deployments.api.depends_on).toContain(`helm_release.${release}`);
+    const job: any = Object.values(json.resource!.kubernetes_job_v1)[0];
+    expect(job.spec.template.spec.container[0].env.map((e: any) => e.name)).not.toContain("WRITE_TOKEN");
+  });
+
+  it("lets the api believe X-Forwarded-For only from the ALB's subnets", () => {
+    expect(env("api").TRUST_PROXY).toBe(servicesProps().publicSubnetCidrs.join(","));
   });
 
   it("points the api at redis and the in-cluster Prometheus, and the ui at its own origin when the api shares its host", () => {
