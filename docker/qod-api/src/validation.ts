@@ -15,9 +15,38 @@ export class ValidationError extends Error {
   }
 }
 
+const DESCRIBE_MAX = 80;
+
+/**
+ * The value as JSON for a message, cut at 80 characters. Written with an explicit stack, never by
+ * recursion, and only as far as the message needs: a body under the size limit can nest thousands
+ * of arrays, which overflowed the call stack of `JSON.stringify`.
+ */
 function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  let text = "";
+  // What is left to write, last first: values, and the punctuation between them.
+  const pending: ({ readonly value: unknown } | string)[] = [{ value }];
+  while (pending.length > 0 && text.length <= DESCRIBE_MAX) {
+    const next = pending.pop()!;
+    if (typeof next === "string") {
+      text += next;
+      continue;
+    }
+    const v = next.value;
+    if (typeof v !== "object" || v === null) {
+      text += JSON.stringify(v) ?? String(v);
+      continue;
+    }
+    const entries: [string, unknown][] = Array.isArray(v) ? v.map((item): [string, unknown] => ["", item]) : Object.entries(v);
+    text += Array.isArray(v) ? "[" : "{";
+    pending.push(Array.isArray(v) ? "]" : "}");
+    for (let i = entries.length - 1; i >= 0; i--) {
+      pending.push({ value: entries[i][1] });
+      if (!Array.isArray(v)) pending.push(`${JSON.stringify(entries[i][0])}:`);
+      if (i > 0) pending.push(",");
+    }
+  }
+  return text.length > DESCRIBE_MAX ? `${text.slice(0, DESCRIBE_MAX - 3)}...` : text;
 }
 
 export const LIMIT_DEFAULT = 20;

@@ -202,6 +202,21 @@ describe("POST /quotes", () => {
     expect(huge).toMatchObject({ status: 413, body: { error: "payload_too_large" } });
     expect(await count()).toBe(before);
   });
+
+  const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+  it.each([
+    ["an unknown field", `{"x":${nested(5_000)}}`, "x", "only text, author"],
+    ["a known field", `{"text":${nested(5_000)},"author":"A"}`, "text", "a string of 1 to 500 characters"],
+    ["the body", nested(5_000), "body", "a JSON object"],
+  ])("fails on 5,000 nested arrays in %s (under the body limit): 400 naming the field, not 500", async (_case, raw, field, allowed) => {
+    expect(raw.length).toBeLessThan(16 * 1024);
+    const before = await count();
+    const { status, body } = await getJson(`${api.url}/quotes`, { method: "POST", headers: { "content-type": "application/json" }, body: raw });
+    expect(status).toBe(400);
+    expect(body).toEqual({ error: "invalid_request", field, message: expect.stringMatching(new RegExp(`^${field}: got .+; allowed: ${allowed}`)) });
+    expect(body.message.length).toBeLessThan(300);
+    expect(await count()).toBe(before);
+  });
 });
 
 describe("unknown routes and CORS", () => {
