@@ -119,8 +119,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   // Once shutdown starts, every response closes its connection: keep-alive clients reconnect
   // (through the load balancer, to another instance) and the listener can finish closing.
+  // An error is never stored by a shared cache, whatever the route had set for a success.
   app.addHook("onSend", async (_request, reply) => {
     if (lifecycle.shuttingDown) reply.header("connection", "close");
+    if (reply.statusCode >= 400) reply.header("cache-control", "no-store");
   });
 
   app.addHook("onResponse", async (request, reply) => {

@@ -8,11 +8,12 @@ import { getJson, migrated, sample, startApi, testClock, type TestApi } from "./
 let postgres: PostgresServer;
 let redis: RedisServer;
 let api: TestApi;
+let postgresUrl: string;
 const clock = testClock("2032-01-10T09:00:00Z");
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  const postgresUrl = await createDatabase(postgres.url(), "qod_outage");
+  postgresUrl = await createDatabase(postgres.url(), "qod_outage");
   await migrated(postgresUrl);
   redis = await startRedis();
   api = await startApi({ POSTGRES_URL: postgresUrl, REDIS_URL: redis.url }, clock);
@@ -74,6 +75,9 @@ describe("with PostgreSQL stopped", () => {
       expect(fromCache.headers.get("x-cache")).toBe("hit");
       expect(uncached).toMatchObject({ status: 503, body: { error: "database_unavailable" } });
       expect(uncached.headers.get("content-type")).toContain("application/json");
+      expect(uncached.headers.get("cache-control")).toBe("no-store");
+      expect(list.headers.get("cache-control")).toBe("no-store");
+      expect(ready.headers.get("cache-control")).toBe("no-store");
       expect(list).toMatchObject({ status: 503, body: { error: "database_unavailable" } });
       expect(ready).toMatchObject({ status: 503, body: { status: "not_ready", checks: { postgres: "unavailable" } } });
       expect(live.status).toBe(200);
@@ -83,5 +87,26 @@ describe("with PostgreSQL stopped", () => {
 
     await waitFor("readiness after PostgreSQL restarted", async () => (await getJson(`${api.url}/readyz`)).status === 200);
     expect((await qod()).status).toBe(200);
+  });
+});
+
+describe("with PostgreSQL and Redis stopped", () => {
+  it("answers /qod with a 503 no shared cache keeps (cache-control: no-store)", async () => {
+    clock.set("2032-03-01T10:00:00Z");
+    const port = redis.port;
+    await redis.stop();
+    postgres.halt();
+    try {
+      const down = await qod();
+      expect(down).toMatchObject({ status: 503, body: { error: "database_unavailable" } });
+      expect(down.headers.get("cache-control")).toBe("no-store");
+    } finally {
+      postgres.restart();
+      redis = await startRedis(port);
+    }
+    await waitFor("readiness after the outage", async () => (await getJson(`${api.url}/readyz`)).body.checks?.redis === "ok");
+    const up = await qod();
+    expect(up.status).toBe(200);
+    expect(up.headers.get("cache-control")).toMatch(/^public, max-age=\d+$/);
   });
 });

@@ -242,3 +242,28 @@ describe("unknown routes and CORS", () => {
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
   });
 });
+
+describe("error responses", () => {
+  it("are never cacheable (cache-control: no-store), from every route and layer; successes keep their caching", async () => {
+    const post = (body: string, type = "application/json") => getJson(`${api.url}/quotes`, { method: "POST", headers: { "content-type": type }, body });
+    await postJson(`${api.url}/quotes`, { text: "Cache me not", author: "Tester" });
+    const errors = {
+      notFound: await getJson(`${api.url}/no/such/route`),
+      wrongMethod: await getJson(`${api.url}/qod`, { method: "DELETE" }),
+      badQuery: await getJson(`${api.url}/quotes?limit=abc`),
+      invalidBody: await postJson(`${api.url}/quotes`, { text: "", author: "A" }),
+      malformed: await post('{"text": '),
+      wrongType: await post("text=hi", "text/plain"),
+      tooLarge: await post(JSON.stringify({ text: "x".repeat(20_000), author: "A" })),
+      duplicate: await postJson(`${api.url}/quotes`, { text: "Cache me not", author: "Tester" }),
+    };
+    const ok = await getJson(`${api.url}/qod`);
+
+    for (const [name, res] of Object.entries(errors)) {
+      expect(res.status, name).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get("cache-control"), name).toBe("no-store");
+    }
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("cache-control")).toMatch(/^public, max-age=\d+$/);
+  });
+});
