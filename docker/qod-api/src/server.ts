@@ -14,8 +14,9 @@ import { listenMetrics } from "./metrics-server";
 import { QuoteStore } from "./quotes";
 import { createShutdown } from "./shutdown";
 
-export function createLogger(level: LogLevel) {
-  return pino({ level, base: { service: "qod-api" }, timestamp: pino.stdTimeFunctions.isoTime });
+/** The service's logger: JSON lines to stdout, or to `destination` (tests capture them). */
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream) {
+  return pino({ level, base: { service: "qod-api" }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 
 export function createPool(postgresUrl: string, max = 10): Pool {
@@ -57,10 +58,12 @@ export interface StartOptions {
   readonly exit?: (code: number) => void;
   /** Install SIGTERM/SIGINT handlers. @default false */
   readonly handleSignals?: boolean;
+  /** Where the JSON log lines go. @default - stdout */
+  readonly logDestination?: pino.DestinationStream;
 }
 
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const pool = createPool(config.postgresUrl, config.dbPoolMax);
   pool.on("error", (error) => logger.warn({ err: error }, "postgres: idle client error"));
 

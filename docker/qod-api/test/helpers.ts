@@ -4,7 +4,7 @@ import { Pool } from "pg";
 import type { Clock } from "../src/clock";
 import { loadConfig } from "../src/config";
 import { migrate } from "../src/migrations";
-import { startService, type RunningService } from "../src/server";
+import { startService, type RunningService, type StartOptions } from "../src/server";
 
 /** A settable clock: tests move it between days. */
 export function testClock(iso: string): Clock & { set(iso: string): void } {
@@ -47,7 +47,7 @@ const GENEROUS_WRITE_LIMITS = {
 };
 
 /** The service in-process on a free port, with the given clock; `stop()` runs the real shutdown. */
-export async function startApi(env: Record<string, string>, clock?: Clock): Promise<TestApi> {
+export async function startApi(env: Record<string, string>, clock?: Clock, options: Pick<StartOptions, "logDestination"> = {}): Promise<TestApi> {
   const exits: number[] = [];
   const config = loadConfig({
     HOST: "127.0.0.1",
@@ -58,7 +58,7 @@ export async function startApi(env: Record<string, string>, clock?: Clock): Prom
     ...env,
   });
   // Both listeners on free ports: `url` and `metricsUrl` report where they ended up.
-  const service = await startService({ ...config, port: 0, metricsPort: 0 }, { clock, exit: (code) => exits.push(code) });
+  const service = await startService({ ...config, port: 0, metricsPort: 0 }, { ...options, clock, exit: (code) => exits.push(code) });
   return {
     ...service,
     exits,
@@ -66,6 +66,12 @@ export async function startApi(env: Record<string, string>, clock?: Clock): Prom
       await service.shutdown("test");
     },
   };
+}
+
+/** A log destination that keeps the service's log lines: pass `destination` to startApi, read `lines`. */
+export function capturedLogs(): { readonly destination: { write(line: string): void }; readonly lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  return { destination: { write: (line) => void lines.push(JSON.parse(line)) }, lines };
 }
 
 export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: any }> {

@@ -4,7 +4,7 @@
  * to run as root). The Debian package's own cluster (port 5432) is never used.
  */
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -19,6 +19,10 @@ export interface PostgresServer {
   halt(): void;
   /** Starts it again on the same port after `halt`. */
   restart(): void;
+  /** Hangs the server (SIGSTOP to the postmaster and every backend): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
   /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }
@@ -77,6 +81,13 @@ export async function startPostgres(): Promise<PostgresServer> {
     restart() {
       start();
     },
+    pause() {
+      // the postmaster first, so it forks no new backend meanwhile
+      for (const pid of serverProcesses(dataDir)) process.kill(pid, "SIGSTOP");
+    },
+    resume() {
+      for (const pid of serverProcesses(dataDir).reverse()) process.kill(pid, "SIGCONT");
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -87,6 +98,24 @@ export async function startPostgres(): Promise<PostgresServer> {
       }
     },
   };
+}
+
+/** The postmaster's pid and those of its children (backends, background workers), from /proc. */
+function serverProcesses(dataDir: string): number[] {
+  const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const children = readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after ")"
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+  return [postmaster, ...children];
 }
 
 let counter = 0;

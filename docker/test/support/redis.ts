@@ -11,6 +11,10 @@ export interface RedisServer {
   readonly url: string;
   /** Stops the server (SIGKILL: as abrupt as a crash) and waits for the process to be gone. */
   stop(): Promise<void>;
+  /** Hangs the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
 }
 
 /** Sends PING, true on +PONG. */
@@ -43,6 +47,12 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   return {
     port: chosen,
     url: `redis://127.0.0.1:${chosen}`,
+    pause() {
+      child.kill("SIGSTOP");
+    },
+    resume() {
+      child.kill("SIGCONT");
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
