@@ -6,6 +6,7 @@ import { CLIENT_ERROR_CODES, SECURITY_HEADERS, answerClientError, fastifyClientE
 import type { Metrics } from "./metrics";
 import { addMethodRoutes, trackRoutes } from "./methods";
 import type { QuoteStore } from "./quotes";
+import type { RequestTimeouts } from "./shutdown";
 import { ValidationError, parseListQuery, parseNewQuote } from "./validation";
 import { createWriteGuard, type WriteLimit, type WriteToken } from "./write-guard";
 
@@ -33,6 +34,8 @@ export interface AppDeps {
    * write limit. @default - none: the client is the connecting address
    */
   readonly trustProxy?: readonly string[];
+  /** How long a client may take to send a request. @default - fastify's: no request timeout, headers 60 s, checked every 30 s */
+  readonly requestTimeouts?: RequestTimeouts;
 }
 
 export type { ErrorBody };
@@ -98,6 +101,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const known = fastifyClientError(error, request, BODY_LIMIT_BYTES);
       return sendError(reply, known?.status ?? 400, known?.body ?? { error: "bad_request", message: "the request could not be routed" });
     },
+    ...(deps.requestTimeouts && {
+      requestTimeout: deps.requestTimeouts.requestTimeoutMs,
+      http: { headersTimeout: deps.requestTimeouts.headersTimeoutMs, connectionsCheckingInterval: deps.requestTimeouts.checkIntervalMs },
+    }),
   });
 
   let closing = false;

@@ -12,7 +12,7 @@ import { redact, type Config, type LogLevel } from "./config";
 import { createMetrics } from "./metrics";
 import { listenMetrics } from "./metrics-server";
 import { QuoteStore } from "./quotes";
-import { createShutdown } from "./shutdown";
+import { createShutdown, requestTimeouts } from "./shutdown";
 
 /** The service's logger: JSON lines to stdout, or to `destination` (tests capture them). */
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream) {
@@ -97,6 +97,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     writeToken: config.writeToken,
     writeLimit: config.writeLimit,
     trustProxy: config.trustProxy,
+    requestTimeouts: requestTimeouts(config.shutdownDrainMs, config.shutdownTimeoutMs),
   });
 
   const closeResources = async () => {
