@@ -3,9 +3,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { QodCache } from "./cache";
 import { endOfUtcDay, utcDay, type Clock } from "./clock";
 import { CLIENT_ERROR_CODES, SECURITY_HEADERS, answerClientError, fastifyClientError, type ErrorBody } from "./http-errors";
+import { dependencyHealth, type Dependency, type DependencyHealth } from "./dependencies";
 import type { Metrics } from "./metrics";
 import { addMethodRoutes, trackRoutes } from "./methods";
 import type { QuoteStore } from "./quotes";
+import { boundedCheck, type CheckResult } from "./readiness";
 import type { RequestTimeouts } from "./shutdown";
 import { ValidationError, parseListQuery, parseNewQuote } from "./validation";
 import { createWriteGuard, type WriteLimit, type WriteToken } from "./write-guard";
@@ -34,6 +36,8 @@ export interface AppDeps {
    * write limit. @default - none: the client is the connecting address
    */
   readonly trustProxy?: readonly string[];
+  /** Outage state of PostgreSQL and Redis (logged once per change, failures counted). @default - new trackers on `logger` and `metrics` */
+  readonly dependencies?: Readonly<Record<Dependency, DependencyHealth>>;
   /** How long a client may take to send a request. @default - fastify's: no request timeout, headers 60 s, checked every 30 s */
   readonly requestTimeouts?: RequestTimeouts;
 }
@@ -59,14 +63,6 @@ class DatabaseUnavailableError extends Error {
   }
 }
 
-async function fromDatabase<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new DatabaseUnavailableError(error);
-  }
-}
-
 const SHUTTING_DOWN: ErrorBody = {
   error: "shutting_down",
   message: "this instance is shutting down; send the request again",
@@ -81,6 +77,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const { store, cache, metrics, lifecycle } = deps;
   const clock = deps.clock ?? (() => new Date());
   const corsOrigins = deps.corsOrigins ?? [];
+  const dependencies = deps.dependencies ?? dependencyHealth(deps.logger, metrics.dependencyFailures);
+
+  // A failed call is counted and marks PostgreSQL down (logged once); the request gets a 503.
+  async function fromDatabase<T>(call: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      dependencies.postgres.failed(error);
+      throw new DatabaseUnavailableError(error);
+    }
+    dependencies.postgres.succeeded();
+    return result;
+  }
   const app = Fastify({
     loggerInstance: deps.logger,
     // One log line per request, written by the onResponse hook below.
@@ -150,10 +160,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (error instanceof ValidationError) {
       return sendError(reply, 400, { error: "invalid_request", field: error.field, message: error.message });
     }
-    if (error instanceof DatabaseUnavailableError) {
-      request.log.warn({ err: error.dbError }, "database unavailable");
-      return sendError(reply, 503, DATABASE_UNAVAILABLE);
-    }
+    // Logged once per outage by `dependencies.postgres`, not once per request.
+    if (error instanceof DatabaseUnavailableError) return sendError(reply, 503, DATABASE_UNAVAILABLE);
     const known = fastifyClientError(error, request, BODY_LIMIT_BYTES);
     if (known !== undefined) return sendError(reply, known.status, known.body);
     const status = typeof error === "object" && error !== null && "statusCode" in error ? Number(error.statusCode) : 500;
@@ -166,17 +174,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get("/healthz", async () => ({ status: "ok" }));
 
-  app.get("/readyz", async (request, reply) => {
-    const redis = cache.available ? "ok" : "unavailable";
+  // Both checks at once, each within READINESS_TIMEOUT_MS: a hung dependency makes /readyz report
+  // `timeout`, never wait. The reasons go to the log (once per outage), not to whoever can reach /readyz.
+  const checkPostgres = boundedCheck(() => store.ping());
+  const checkRedis = boundedCheck(() => cache.ping());
+  const record = (health: DependencyHealth, result: CheckResult) => (result.state === "ok" ? health.succeeded() : health.failed(result.error));
+  app.get("/readyz", async (_request, reply) => {
     if (lifecycle.shuttingDown) return reply.code(503).send({ status: "shutting_down" });
-    try {
-      await store.ping();
-      return { status: "ready", checks: { postgres: "ok", redis } };
-    } catch (error) {
-      // The reason goes to the log, not to whoever can reach /readyz.
-      request.log.warn({ err: error }, "readiness: PostgreSQL unavailable");
-      return reply.code(503).send({ status: "not_ready", checks: { postgres: "unavailable", redis } });
-    }
+    const [postgres, redis] = await Promise.all([checkPostgres(), checkRedis()]);
+    record(dependencies.postgres, postgres);
+    record(dependencies.redis, redis);
+    const checks = { postgres: postgres.state, redis: redis.state };
+    if (postgres.state !== "ok") return reply.code(503).send({ status: "not_ready", checks });
+    return { status: "ready", checks };
   });
 
   app.get("/qod", async (_request, reply) => {

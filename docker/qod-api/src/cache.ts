@@ -11,8 +11,10 @@ export interface QodCache {
   get(day: string): Promise<CacheLookup>;
   /** Best effort: a failure is logged by the caller's `onError`, never thrown. */
   set(day: string, quote: Quote, ttlMs: number): Promise<void>;
-  /** Whether the cache answers right now (reported by /readyz, never gating it). */
+  /** Whether the client is connected right now. */
   readonly available: boolean;
+  /** Resolves when the cache answers a PING (for /readyz, which reports it, never gating on it). */
+  ping(): Promise<void>;
 }
 
 function isQuote(value: unknown): value is Quote {
@@ -45,6 +47,11 @@ export class RedisQodCache implements QodCache {
       this.onError(error, "get");
       return { status: "unavailable", reason: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  async ping(): Promise<void> {
+    if (!this.available) throw new Error(`redis ${this.redis.status}`);
+    await this.redis.ping();
   }
 
   async set(day: string, quote: Quote, ttlMs: number): Promise<void> {

@@ -13,6 +13,7 @@ export interface Metrics {
   readonly httpDuration: Histogram<"method" | "route" | "status_code">;
   readonly cacheHits: Counter;
   readonly cacheMisses: Counter<"reason">;
+  readonly dependencyFailures: Counter<"dependency">;
 }
 
 export function createMetrics(options: { pool: PoolStats; poolMax: number; metricsUrl?: string; version: string }): Metrics {
@@ -36,6 +37,13 @@ export function createMetrics(options: { pool: PoolStats; poolMax: number; metri
     labelNames: ["reason"],
     registers: [registry],
   });
+  const dependencyFailures = new Counter({
+    name: "qod_api_dependency_failures_total",
+    help: "Calls to a dependency that failed or timed out (requests and readiness checks), by dependency: postgres, redis",
+    labelNames: ["dependency"],
+    registers: [registry],
+  });
+  for (const dependency of ["postgres", "redis"]) dependencyFailures.inc({ dependency }, 0);
   const { pool, poolMax } = options;
   new Gauge({
     name: "qod_api_db_pool_connections",
@@ -57,5 +65,5 @@ export function createMetrics(options: { pool: PoolStats; poolMax: number; metri
     registers: [registry],
   });
   info.set({ version: options.version, metrics_url: options.metricsUrl ?? "" }, 1);
-  return { registry, httpDuration, cacheHits, cacheMisses };
+  return { registry, httpDuration, cacheHits, cacheMisses, dependencyFailures };
 }

@@ -7,6 +7,7 @@ import { Pool } from "pg";
 import pino from "pino";
 import { buildApp, type Lifecycle } from "./app";
 import { RedisQodCache } from "./cache";
+import { BreakerQodCache, dependencyHealth } from "./dependencies";
 import type { Clock } from "./clock";
 import { redact, type Config, type LogLevel } from "./config";
 import { createMetrics } from "./metrics";
@@ -65,7 +66,10 @@ export interface StartOptions {
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const logger = createLogger(config.logLevel, options.logDestination);
   const pool = createPool(config.postgresUrl, config.dbPoolMax);
-  pool.on("error", (error) => logger.warn({ err: error }, "postgres: idle client error"));
+  const metrics = createMetrics({ pool, poolMax: config.dbPoolMax, metricsUrl: config.metricsUrl, version: packageVersion() });
+  // Each outage is logged once when it starts and once when it ends (src/dependencies.ts).
+  const dependencies = dependencyHealth(logger, metrics.dependencyFailures);
+  pool.on("error", (error) => dependencies.postgres.unavailable(error));
 
   const redis = new Redis(config.redisUrl, {
     enableOfflineQueue: false,
@@ -74,21 +78,17 @@ export async function startService(config: Config, options: StartOptions = {}): 
     commandTimeout: 500,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
-  let redisDown = false;
-  redis.on("error", (error) => {
-    if (!redisDown) logger.warn({ err: error }, "redis: unavailable; serving from PostgreSQL");
-    redisDown = true;
-  });
-  redis.on("ready", () => {
-    if (redisDown) logger.info("redis: available again");
-    redisDown = false;
-  });
+  redis.on("error", (error) => dependencies.redis.unavailable(error));
+  redis.on("ready", () => dependencies.redis.succeeded());
 
-  const metrics = createMetrics({ pool, poolMax: config.dbPoolMax, metricsUrl: config.metricsUrl, version: packageVersion() });
   const lifecycle: Lifecycle = { shuttingDown: false };
   const app = buildApp({
     store: new QuoteStore(pool),
-    cache: new RedisQodCache(redis, (error, operation) => logger.warn({ err: error, operation }, "redis: command failed")),
+    cache: new BreakerQodCache(
+      new RedisQodCache(redis, (error) => dependencies.redis.failed(error)),
+      dependencies.redis,
+    ),
+    dependencies,
     metrics,
     logger,
     lifecycle,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../test/support/net";
 import { createDatabase, startPostgres, type PostgresServer } from "../../test/support/postgres";
 import { startRedis, type RedisServer } from "../../test/support/redis";
-import { getJson, migrated, sample, startApi, testClock, type TestApi } from "./helpers";
+import { capturedLogs, getJson, migrated, sample, startApi, testClock, type TestApi } from "./helpers";
 
 // GIVEN a PostgreSQL and a Redis of this file's own, so they can really be stopped and started
 let postgres: PostgresServer;
@@ -108,5 +108,43 @@ describe("with PostgreSQL and Redis stopped", () => {
     const up = await qod();
     expect(up.status).toBe(200);
     expect(up.headers.get("cache-control")).toMatch(/^public, max-age=\d+$/);
+  });
+});
+
+describe("an outage in the logs and metrics", () => {
+  it("logs a PostgreSQL outage once when it starts and once when it ends, and counts every failed request", async () => {
+    const logs = capturedLogs();
+    const watched = await startApi({ POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, LOG_LEVEL: "info" }, clock, { logDestination: logs.destination });
+    const failures = async () => sample((await getJson(`${watched.url}/metrics`)).body, "qod_api_dependency_failures_total", { dependency: "postgres" });
+    try {
+      expect((await getJson(`${watched.url}/quotes`)).status).toBe(200);
+      const before = await failures();
+      const mark = logs.lines.length;
+      const N = 25;
+
+      postgres.halt();
+      let answers: number[];
+      try {
+        answers = [];
+        for (let i = 0; i < N; i++) answers.push((await getJson(`${watched.url}/quotes`)).status);
+      } finally {
+        postgres.restart();
+      }
+      const counted = (await failures()) - before;
+      await waitFor("readiness after PostgreSQL restarted", async () => (await getJson(`${watched.url}/readyz`)).status === 200);
+
+      // THEN each request failed and was counted, but the outage is two log lines, not one per request
+      expect(answers).toEqual(Array(N).fill(503));
+      expect(counted).toBe(N);
+      const access = (line: Record<string, unknown>) => line.msg === "request" || line.msg === "request failed";
+      const outage = logs.lines.slice(mark).filter((line) => !access(line));
+      expect(outage.map((line) => [line.level, line.msg])).toEqual([
+        [40, "postgres: unavailable"],
+        [30, "postgres: available again"],
+      ]);
+      expect(logs.lines.slice(mark).filter(access).every((line) => line.err === undefined)).toBe(true);
+    } finally {
+      await watched.stop();
+    }
   });
 });
