@@ -52,6 +52,14 @@ export const REDIS_UID = 999;
 export const API_SHUTDOWN: ShutdownTiming = DEFAULT_SHUTDOWN;
 /** The cache is not behind the ALB: a short stop. */
 export const REDIS_SHUTDOWN: ShutdownTiming = { preStopSeconds: 5, drainSeconds: 0, inFlightSeconds: 5, deregistrationDelaySeconds: 0 };
+/**
+ * How long the api's `/readyz` may take, even with PostgreSQL or Redis hung: the service's
+ * `READINESS_TIMEOUT_MS` (docker/qod-api/src/readiness.ts). The service cannot import this package,
+ * so the number lives in both places and a test compares them.
+ */
+export const API_READINESS_TIMEOUT_MS = 300;
+/** The api's readiness probe timeout: well above {@link API_READINESS_TIMEOUT_MS}, which its test checks. */
+export const API_READINESS_PROBE_TIMEOUT_SECONDS = 2;
 /** Where the api image keeps the Amazon RDS CA bundle (docker/qod-api/Dockerfile), for `sslmode=verify-full`. */
 export const RDS_CA_BUNDLE = "/etc/ssl/certs/rds-global-bundle.pem";
 /** The Kubernetes Secret the ExternalSecret writes `POSTGRES_URL` into. */
@@ -221,7 +229,7 @@ export class QodServices extends Construct {
       secretEnv: postgresUrl,
       probes: {
         startup: { httpGet: "/healthz" },
-        readiness: { httpGet: "/readyz", timeoutSeconds: 2 },
+        readiness: { httpGet: "/readyz", timeoutSeconds: API_READINESS_PROBE_TIMEOUT_SECONDS },
         liveness: { httpGet: "/healthz", timeoutSeconds: 2 },
       },
       resources: c.api.resources,

@@ -1,6 +1,8 @@
 import { PROMETHEUS_URL } from "@qod/helm-addons";
 import { describe, expect, it } from "vitest";
+import { READINESS_TIMEOUT_MS } from "../../../docker/qod-api/src/readiness";
 import {
+  API_READINESS_TIMEOUT_MS,
   API_SHUTDOWN,
   DATABASE_SECRET,
   HTTP_PORT,
@@ -185,6 +187,13 @@ describe("QodServices", () => {
     expect(drain).toBeLessThan(timeout);
     expect(pod.termination_grace_period_seconds).toBeGreaterThan(preStop + timeout);
     expect([delay, preStop + timeout, pod.termination_grace_period_seconds]).toEqual([API_SHUTDOWN.deregistrationDelaySeconds, servingSeconds(API_SHUTDOWN), terminationGracePeriodSeconds(API_SHUTDOWN)]);
+  });
+
+  it("gives the api's readiness probe at least twice the time /readyz may take, even with a dependency hung", () => {
+    const probe = deployments.api.spec.template.spec.container[0].readiness_probe;
+    expect(probe.http_get.path).toBe("/readyz");
+    expect(API_READINESS_TIMEOUT_MS).toBe(READINESS_TIMEOUT_MS);
+    expect(probe.timeout_seconds * 1000).toBeGreaterThanOrEqual(2 * READINESS_TIMEOUT_MS);
   });
 
   it("turns on deletion protection and access logs in production", () => {
