@@ -33,7 +33,7 @@ async function timed<T>(call: () => Promise<T>): Promise<{ answer: T; ms: number
 }
 
 const readyz = () => getJson(`${api.url}/readyz`);
-const metrics = async () => (await getJson(`${api.url}/metrics`)).body as string;
+const metrics = async () => (await getJson(`${api.metricsUrl}/metrics`)).body as string;
 /** /qod on a day nothing has cached yet, so the lookup really goes to Redis. */
 let day = 1;
 const qodOfANewDay = () => {

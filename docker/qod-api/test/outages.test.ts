@@ -115,7 +115,7 @@ describe("an outage in the logs and metrics", () => {
   it("logs a PostgreSQL outage once when it starts and once when it ends, and counts every failed request", async () => {
     const logs = capturedLogs();
     const watched = await startApi({ POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, LOG_LEVEL: "info" }, clock, { logDestination: logs.destination });
-    const failures = async () => sample((await getJson(`${watched.url}/metrics`)).body, "qod_api_dependency_failures_total", { dependency: "postgres" });
+    const failures = async () => sample((await getJson(`${watched.metricsUrl}/metrics`)).body, "qod_api_dependency_failures_total", { dependency: "postgres" });
     try {
       expect((await getJson(`${watched.url}/quotes`)).status).toBe(200);
       const before = await failures();

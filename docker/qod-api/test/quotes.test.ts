@@ -211,7 +211,11 @@ describe("POST /quotes", () => {
   ])("fails on 5,000 nested arrays in %s (under the body limit): 400 naming the field, not 500", async (_case, raw, field, allowed) => {
     expect(raw.length).toBeLessThan(16 * 1024);
     const before = await count();
-    const { status, body } = await getJson(`${api.url}/quotes`, { method: "POST", headers: { "content-type": "application/json" }, body: raw });
+    const { status, body } = await getJson(`${api.url}/quotes`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TEST_WRITE_TOKEN}` },
+      body: raw,
+    });
     expect(status).toBe(400);
     expect(body).toEqual({ error: "invalid_request", field, message: expect.stringMatching(new RegExp(`^${field}: got .+; allowed: ${allowed}`)) });
     expect(body.message.length).toBeLessThan(300);

@@ -6,7 +6,7 @@ import { freshDatabase } from "../../test/support/databases";
 import { sleep, waitFor } from "../../test/support/net";
 import { startRedis, type RedisServer } from "../../test/support/redis";
 import { HEADERS_TIMEOUT_MAX_MS, REQUEST_TIMEOUT_MAX_MS, requestTimeouts } from "../src/shutdown";
-import { getJson, migrated, startApi } from "./helpers";
+import { getJson, migrated, startApi, TEST_WRITE_TOKEN } from "./helpers";
 
 // GIVEN a migrated database, a Redis, and a second connection that can lock the quotes table so
 // a request is provably in flight (waiting on PostgreSQL) when shutdown begins
@@ -101,7 +101,7 @@ describe("graceful shutdown", () => {
       socket.write(partial);
       return { socket, closed };
     };
-    const midBody = await stall('POST /quotes HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{"text": "sl');
+    const midBody = await stall(`POST /quotes HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer ${TEST_WRITE_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{"text": "sl`);
     const midHeaders = await stall("POST /quotes HTTP/1.1\r\nHost: api\r\nContent-Type: appl");
     try {
       // WHEN shutdown starts while both clients hold their requests open
@@ -160,7 +160,7 @@ describe("request timeouts", () => {
       socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
       socket.on("error", () => undefined);
       const started = performance.now();
-      socket.write('POST /quotes HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{"te');
+      socket.write(`POST /quotes HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer ${TEST_WRITE_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{"te`);
       await Promise.race([once(socket, "close"), sleep(5_000)]);
       const { requestTimeoutMs } = requestTimeouts(0, 2000);
       expect(received).toMatch(/^HTTP\/1\.1 408 /);
