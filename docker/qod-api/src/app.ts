@@ -1,11 +1,12 @@
 /** The HTTP API: routes, errors as JSON, request metrics, CORS. Dependencies are injected. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { QodCache } from "./cache";
-import { endOfUtcDay, utcDay, type Clock } from "./clock";
+import { endOfUtcDay, type Clock } from "./clock";
 import { CLIENT_ERROR_CODES, SECURITY_HEADERS, answerClientError, fastifyClientError, type ErrorBody } from "./http-errors";
 import { dependencyHealth, type Dependency, type DependencyHealth } from "./dependencies";
 import type { Metrics } from "./metrics";
 import { addMethodRoutes, trackRoutes } from "./methods";
+import { QuoteOfTheDay, type QodLookupOutcome } from "./quote-of-the-day";
 import type { QuoteStore } from "./quotes";
 import { boundedCheck, type CheckResult } from "./readiness";
 import type { RequestTimeouts } from "./shutdown";
@@ -189,22 +190,28 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return { status: "ready", checks };
   });
 
+  // x-cache: local (this process's copy of what Redis holds), hit (Redis), miss (PostgreSQL).
+  const counters: Record<QodLookupOutcome, { inc(): void }> = {
+    memory: metrics.cacheHits.labels({ layer: "memory" }),
+    redis: metrics.cacheHits.labels({ layer: "redis" }),
+    absent: metrics.cacheMisses.labels({ reason: "absent" }),
+    unavailable: metrics.cacheMisses.labels({ reason: "unavailable" }),
+  };
+  const quoteOfTheDay = new QuoteOfTheDay({
+    cache,
+    load: (now) => fromDatabase(() => store.quoteOfTheDay(now)),
+    record: (outcome) => counters[outcome].inc(),
+  });
+  const X_CACHE = { memory: "local", redis: "hit", database: "miss" } as const;
+
   app.get("/qod", async (_request, reply) => {
     const now = clock();
-    const day = utcDay(now);
     const ttlMs = endOfUtcDay(now).getTime() - now.getTime();
     reply.header("cache-control", `public, max-age=${Math.min(60, Math.ceil(ttlMs / 1000))}`);
-    const cached = await cache.get(day);
-    if (cached.status === "hit") {
-      metrics.cacheHits.inc();
-      return reply.header("x-cache", "hit").send({ date: day, quote: cached.quote });
-    }
-    metrics.cacheMisses.inc({ reason: cached.status });
-    reply.header("x-cache", "miss");
-    const quote = await fromDatabase(() => store.quoteOfTheDay(now));
-    if (quote === null) return sendError(reply, 404, { error: "no_quotes", message: "there are no quotes yet" });
-    if (cached.status === "absent") await cache.set(day, quote, ttlMs);
-    return { date: day, quote };
+    const answer = await quoteOfTheDay.get(now);
+    reply.header("x-cache", X_CACHE[answer.source]);
+    if (answer.day === null) return sendError(reply, 404, { error: "no_quotes", message: "there are no quotes yet" });
+    return reply.type("application/json; charset=utf-8").send(answer.day.body);
   });
 
   app.get("/quotes", async (request) => {

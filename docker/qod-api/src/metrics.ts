@@ -11,7 +11,7 @@ export interface PoolStats {
 export interface Metrics {
   readonly registry: Registry;
   readonly httpDuration: Histogram<"method" | "route" | "status_code">;
-  readonly cacheHits: Counter;
+  readonly cacheHits: Counter<"layer">;
   readonly cacheMisses: Counter<"reason">;
   readonly dependencyFailures: Counter<"dependency">;
 }
@@ -28,12 +28,14 @@ export function createMetrics(options: { pool: PoolStats; poolMax: number; metri
   });
   const cacheHits = new Counter({
     name: "qod_api_cache_hits_total",
-    help: "Quote-of-the-day lookups answered from Redis",
+    help: "Quote-of-the-day lookups answered from a cache: layer=memory (this process's copy of what Redis holds) or redis",
+    labelNames: ["layer"],
     registers: [registry],
   });
+  for (const layer of ["memory", "redis"]) cacheHits.inc({ layer }, 0);
   const cacheMisses = new Counter({
     name: "qod_api_cache_misses_total",
-    help: "Quote-of-the-day lookups not answered from Redis: reason=absent (not cached yet) or unavailable (Redis down or failing)",
+    help: "Quote-of-the-day lookups answered by PostgreSQL: reason=absent (not in Redis yet) or unavailable (Redis down or failing, and no local copy of the day)",
     labelNames: ["reason"],
     registers: [registry],
   });

@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../test/support/net";
 import { createDatabase, startPostgres, type PostgresServer } from "../../test/support/postgres";
@@ -30,29 +31,45 @@ const qod = () => getJson(`${api.url}/qod`);
 
 describe("with Redis stopped", () => {
   it("still answers /qod from PostgreSQL, counts the miss as unavailable, stays ready, and uses Redis again once it is back", async () => {
+    clock.set("2032-01-11T09:00:00Z");
+    const expected = (await qod()).body; // the next day, from PostgreSQL (and stored in Redis)
     clock.set("2032-01-10T09:00:00Z");
-    const expected = (await qod()).body;
+    const today = (await qod()).body; // the local copy now holds this day
     const port = redis.port;
     await redis.stop();
     await waitFor("the service to notice Redis is gone", async () => (await getJson(`${api.url}/readyz`)).body.checks?.redis === "unavailable");
     const missesBefore = sample(await metrics(), "qod_api_cache_misses_total", { reason: "unavailable" });
 
+    // The local copy of today, taken from Redis, still answers; a day it does not hold comes from PostgreSQL
+    const todayDuring = await qod();
+    clock.set("2032-01-11T09:00:00Z");
     const during = await qod();
+    const again = await qod();
     const ready = await getJson(`${api.url}/readyz`);
 
+    expect(todayDuring.headers.get("x-cache")).toBe("local");
+    expect(todayDuring.body).toEqual(today);
     expect(during.status).toBe(200);
     expect(during.headers.get("x-cache")).toBe("miss");
     expect(during.body).toEqual(expected);
-    expect(sample(await metrics(), "qod_api_cache_misses_total", { reason: "unavailable" }) - missesBefore).toBe(1);
+    expect(again.headers.get("x-cache")).toBe("miss"); // never copied locally: only what Redis holds is
+    expect(sample(await metrics(), "qod_api_cache_misses_total", { reason: "unavailable" }) - missesBefore).toBe(2);
     expect(ready).toMatchObject({ status: 200, body: { status: "ready", checks: { postgres: "ok", redis: "unavailable" } } });
 
-    // WHEN Redis comes back on the same address THEN the cache fills and hits again
+    // WHEN Redis comes back (empty) on the same address THEN the day is stored there again and served locally
     redis = await startRedis(port);
     await waitFor("the service to reconnect to Redis", async () => (await getJson(`${api.url}/readyz`)).body.checks?.redis === "ok");
-    expect((await qod()).headers.get("x-cache")).toBe("miss");
-    const hit = await qod();
-    expect(hit.headers.get("x-cache")).toBe("hit");
-    expect(hit.body).toEqual(expected);
+    const refilled = await qod();
+    expect(refilled.headers.get("x-cache")).toBe("miss");
+    const client = new Redis(redis.url);
+    try {
+      expect(JSON.parse((await client.get("qod:day:2032-01-11")) ?? "null")).toEqual(expected.quote);
+    } finally {
+      client.disconnect();
+    }
+    const local = await qod();
+    expect(local.headers.get("x-cache")).toBe("local");
+    expect(local.body).toEqual(expected);
   });
 });
 
@@ -65,6 +82,8 @@ describe("with PostgreSQL stopped", () => {
 
     try {
       const fromCache = await qod();
+      clock.set("2032-02-02T10:00:05Z"); // past the local copy's recheck: Redis answers
+      const fromRedis = await qod();
       clock.set("2032-02-03T10:00:00Z");
       const uncached = await qod();
       const list = await getJson(`${api.url}/quotes`);
@@ -72,7 +91,9 @@ describe("with PostgreSQL stopped", () => {
       const live = await getJson(`${api.url}/healthz`);
 
       expect(fromCache).toMatchObject({ status: 200, body: cached.body });
-      expect(fromCache.headers.get("x-cache")).toBe("hit");
+      expect(fromCache.headers.get("x-cache")).toBe("local");
+      expect(fromRedis).toMatchObject({ status: 200, body: cached.body });
+      expect(fromRedis.headers.get("x-cache")).toBe("hit");
       expect(uncached).toMatchObject({ status: 503, body: { error: "database_unavailable" } });
       expect(uncached.headers.get("content-type")).toContain("application/json");
       expect(uncached.headers.get("cache-control")).toBe("no-store");
