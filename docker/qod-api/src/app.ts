@@ -47,6 +47,25 @@ export type { ErrorBody };
 
 const QUIET_ROUTES = new Set(["/healthz", "/readyz"]);
 const BODY_LIMIT_BYTES = 16 * 1024;
+/** Methods whose quick successful requests are logged at debug only (the metrics count them). */
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** A request that took this long or longer is logged at warn (probes excepted). */
+export const SLOW_REQUEST_MS = 500;
+
+/**
+ * The level of a request's log line: probes at debug; a 503 (a dependency outage, logged once per
+ * change by `dependencies`, or shutdown) at debug; other server errors at error; slow
+ * requests at warn; writes and client errors at info; quick successful reads at debug (the
+ * request histogram counts them, and the load balancer's access log has each one).
+ */
+export function requestLogLevel(route: string, method: string, status: number, ms: number): "debug" | "info" | "warn" | "error" {
+  if (QUIET_ROUTES.has(route)) return "debug";
+  if (status === 503) return "debug";
+  if (status >= 500) return "error";
+  if (ms >= SLOW_REQUEST_MS) return "warn";
+  if (status >= 400 || !READ_METHODS.has(method)) return "info";
+  return "debug";
+}
 
 function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
   // Set here too: fastify's framework errors (a URL that does not decode) skip the hooks.
@@ -147,10 +166,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const route = request.routeOptions.url ?? "unmatched";
     const status = reply.statusCode;
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(status) }, reply.elapsedTime / 1000);
-    const line = { method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10 };
-    if (QUIET_ROUTES.has(route)) request.log.debug(line, "request");
-    else if (status >= 500) request.log.error(line, "request failed");
-    else request.log.info(line, "request");
+    const ms = Math.round(reply.elapsedTime * 10) / 10;
+    const level = requestLogLevel(route, request.method, status, ms);
+    const message = level === "error" ? "request failed" : level === "warn" ? "slow request" : "request";
+    request.log[level]({ method: request.method, url: request.url, status, ms }, message);
   });
 
   app.setNotFoundHandler((request, reply) =>
