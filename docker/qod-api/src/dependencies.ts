@@ -97,8 +97,12 @@ export class BreakerQodCache implements QodCache {
     return lookup;
   }
 
-  async set(day: string, quote: Quote, ttlMs: number): Promise<void> {
-    if (this.health.allowsCall()) await this.inner.set(day, quote, ttlMs);
+  /** Null (nothing known to be shared) while the breaker is open, as when Redis could not be asked. */
+  async set(day: string, quote: Quote, ttlMs: number): Promise<Quote | null> {
+    if (!this.health.allowsCall()) return null;
+    const stored = await this.inner.set(day, quote, ttlMs);
+    if (stored !== null) this.health.succeeded();
+    return stored;
   }
 
   /** Not behind the breaker: readiness always asks (bounded by its own deadline). */
