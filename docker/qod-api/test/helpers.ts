@@ -1,6 +1,8 @@
 /** Test helpers for qod-api: a migrated database, a private Redis, the service in-process. */
 import { connect } from "node:net";
 import { Pool } from "pg";
+import { freshDatabase } from "../../test/support/databases";
+import { startRedis, type RedisServer } from "../../test/support/redis";
 import type { Clock } from "../src/clock";
 import { loadConfig } from "../src/config";
 import { migrate } from "../src/migrations";
@@ -139,4 +141,31 @@ export function rawRequest(url: string, bytes: string): Promise<RawResponse> {
       resolve({ status, headers, body: rest.join("\r\n\r\n") });
     }
   });
+}
+
+/** What most test files run the api on: a fresh migrated database, a private Redis, and a pool to look at the quotes table. */
+export interface TestBackends {
+  readonly postgresUrl: string;
+  readonly redis: RedisServer;
+  readonly pool: Pool;
+  /** Rows in `quotes` now (to prove a rejected request wrote nothing). */
+  quoteCount(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startBackends(): Promise<TestBackends> {
+  const postgresUrl = await freshDatabase();
+  await migrated(postgresUrl);
+  const redis = await startRedis();
+  const pool = new Pool({ connectionString: postgresUrl, max: 2 });
+  return {
+    postgresUrl,
+    redis,
+    pool,
+    quoteCount: async () => Number((await pool.query("SELECT count(*) AS n FROM quotes")).rows[0].n),
+    async stop() {
+      await pool.end();
+      await redis.stop();
+    },
+  };
 }

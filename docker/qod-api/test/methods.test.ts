@@ -1,29 +1,21 @@
-import { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshDatabase } from "../../test/support/databases";
-import { startRedis, type RedisServer } from "../../test/support/redis";
-import { getJson, migrated, startApi, TEST_WRITE_TOKEN, type TestApi } from "./helpers";
+import { getJson, startApi, startBackends, TEST_WRITE_TOKEN, type TestApi, type TestBackends } from "./helpers";
 
 // GIVEN the service on a migrated database with the seed quotes
-let redis: RedisServer;
+let backends: TestBackends;
 let api: TestApi;
-let pool: Pool;
 
 beforeAll(async () => {
-  const postgresUrl = await freshDatabase();
-  await migrated(postgresUrl);
-  redis = await startRedis();
-  api = await startApi({ POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, CORS_ORIGINS: "http://ui.example.test" });
-  pool = new Pool({ connectionString: postgresUrl, max: 2 });
+  backends = await startBackends();
+  api = await startApi({ POSTGRES_URL: backends.postgresUrl, REDIS_URL: backends.redis.url, CORS_ORIGINS: "http://ui.example.test" });
 });
 
 afterAll(async () => {
   await api?.stop();
-  await pool?.end();
-  await redis?.stop();
+  await backends?.stop();
 });
 
-const count = async () => Number((await pool.query("SELECT count(*) AS n FROM quotes")).rows[0].n);
+const count = () => backends.quoteCount();
 
 describe("methods a path does not have", () => {
   it.each([

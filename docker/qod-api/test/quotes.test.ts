@@ -1,33 +1,25 @@
-import { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_QUOTES } from "../src/seed-quotes";
-import { freshDatabase } from "../../test/support/databases";
-import { startRedis, type RedisServer } from "../../test/support/redis";
-import { getJson, migrated, postJson, startApi, TEST_WRITE_TOKEN, testClock, type TestApi } from "./helpers";
+import { getJson, postJson, startApi, startBackends, TEST_WRITE_TOKEN, testClock, type TestApi, type TestBackends } from "./helpers";
 
 // GIVEN the service on a migrated database with the seed quotes
-let redis: RedisServer;
+let backends: TestBackends;
 let api: TestApi;
-let pool: Pool;
 
 beforeAll(async () => {
-  const postgresUrl = await freshDatabase();
-  await migrated(postgresUrl);
-  redis = await startRedis();
+  backends = await startBackends();
   api = await startApi(
-    { POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, CORS_ORIGINS: "http://ui.example.test" },
+    { POSTGRES_URL: backends.postgresUrl, REDIS_URL: backends.redis.url, CORS_ORIGINS: "http://ui.example.test" },
     testClock("2031-06-01T12:00:00Z"),
   );
-  pool = new Pool({ connectionString: postgresUrl, max: 2 });
 });
 
 afterAll(async () => {
   await api?.stop();
-  await pool?.end();
-  await redis?.stop();
+  await backends?.stop();
 });
 
-const count = async () => Number((await pool.query("SELECT count(*) AS n FROM quotes")).rows[0].n);
+const count = () => backends.quoteCount();
 
 describe("GET /quotes", () => {
   it("walks every quote exactly once, page by page, with nextCursor", async () => {
@@ -137,7 +129,7 @@ describe("POST /quotes", () => {
     expect(status).toBe(201);
     expect(body.text).toBe(decomposed.normalize("NFC"));
     expect(body.author).toBe("Amélie");
-    const stored = await pool.query("SELECT text, author FROM quotes WHERE id = $1", [body.id]);
+    const stored = await backends.pool.query("SELECT text, author FROM quotes WHERE id = $1", [body.id]);
     expect(stored.rows[0]).toEqual({ text: decomposed.normalize("NFC"), author: "Am\u00e9lie" });
     expect((await postJson(`${api.url}/quotes`, { text: decomposed.normalize("NFC"), author: "Amélie" })).status).toBe(409);
   });

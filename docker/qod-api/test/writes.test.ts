@@ -1,35 +1,26 @@
-import { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshDatabase } from "../../test/support/databases";
-import { startRedis, type RedisServer } from "../../test/support/redis";
-import { getJson, migrated, postJson, startApi, TEST_WRITE_TOKEN, type TestApi } from "./helpers";
+import { getJson, postJson, startApi, startBackends, TEST_WRITE_TOKEN, type TestApi, type TestBackends } from "./helpers";
 
 // GIVEN a migrated database and a private Redis; each describe starts the api with its own write settings
-let postgresUrl: string;
-let redis: RedisServer;
-let pool: Pool;
+let backends: TestBackends;
 const apis: TestApi[] = [];
 
 beforeAll(async () => {
-  postgresUrl = await freshDatabase();
-  await migrated(postgresUrl);
-  redis = await startRedis();
-  pool = new Pool({ connectionString: postgresUrl, max: 2 });
+  backends = await startBackends();
 });
 
 afterAll(async () => {
   for (const api of apis) await api.stop();
-  await pool?.end();
-  await redis?.stop();
+  await backends?.stop();
 });
 
 async function api(env: Record<string, string>): Promise<TestApi> {
-  const started = await startApi({ POSTGRES_URL: postgresUrl, REDIS_URL: redis.url, ...env });
+  const started = await startApi({ POSTGRES_URL: backends.postgresUrl, REDIS_URL: backends.redis.url, ...env });
   apis.push(started);
   return started;
 }
 
-const count = async () => Number((await pool.query("SELECT count(*) AS n FROM quotes")).rows[0].n);
+const count = () => backends.quoteCount();
 let serial = 0;
 const quote = () => ({ text: `Write test quote number ${++serial}.`, author: "Writes" });
 /** A client the api tells apart by X-Forwarded-For (only where the api trusts the connecting proxy). */
