@@ -104,7 +104,8 @@ export const MIN_PRODUCTION_LOG_DAYS = 365;
  */
 export const MIN_RECOVERY_DAYS = { development: 7, production: 30 } as const;
 
-const NAME_PATTERN = /^[a-z][a-z0-9-]{0,10}[a-z0-9]$/;
+/** {@link NAME_RULE} as a pattern (module validations reuse its source). */
+export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,10}[a-z0-9]$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const DOMAIN_PATTERN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** S3 bucket names: 3-63 lowercase letters, digits, dots, dashes; no `xn--`, no `..`, not an IP. */

@@ -1,3 +1,5 @@
+import { Token } from "cdktf";
+
 /**
  * One problem found in user input: which field, what was given, what is allowed.
  */
@@ -39,14 +41,49 @@ export class ValidationError extends Error {
   }
 }
 
-/** Collects problems, then throws them all at once. */
+/** Whether `value` is, or holds, a value Terraform only knows at plan time (a cdktf token). */
+export function isUnresolved(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (Array.isArray(value)) return value.some(isUnresolved);
+  if (value !== null && typeof value === "object") return Object.values(value).some(isUnresolved);
+  return false;
+}
+
+let deferredChecks: Problem[] | undefined;
+
+/**
+ * Runs `build` and returns, next to its result, every rule that met a token instead of a value
+ * (a Terraform variable of a generated module, a remote-state output): such a rule is not
+ * checked here, and the module generator's tests require a variable `validation` or a
+ * "checked only in TypeScript" line for each.
+ */
+export function recordDeferredChecks<T>(build: () => T): { readonly result: T; readonly deferred: readonly Problem[] } {
+  const outer = deferredChecks;
+  const deferred: Problem[] = [];
+  deferredChecks = deferred;
+  try {
+    return { result: build(), deferred };
+  } finally {
+    deferredChecks = outer;
+  }
+}
+
+/**
+ * Collects problems, then throws them all at once. A problem whose given value is a token
+ * ({@link isUnresolved}) is not one: Terraform decides the value, so the rule is deferred
+ * (see {@link recordDeferredChecks}).
+ */
 export class ProblemCollector {
   private readonly found: Problem[] = [];
 
   constructor(private readonly subject: string) {}
 
-  /** Records a problem with `field`. */
+  /** Records a problem with `field`, or defers the rule when `given` is a token. */
   add(field: string, given: unknown, allowed: string): void {
+    if (isUnresolved(given)) {
+      deferredChecks?.push({ field, given, allowed });
+      return;
+    }
     this.found.push({ field, given, allowed });
   }
 

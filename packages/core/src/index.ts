@@ -10,3 +10,4 @@ export * from "./stack";
 export * from "./encrypted-log-group";
 export * from "./iam";
 export * from "./hardened-bucket";
+export * from "./module";

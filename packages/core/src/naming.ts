@@ -11,11 +11,10 @@ export class Naming {
     public readonly project: string,
     public readonly environment: string,
   ) {
-    const problems = [
-      ...(isValidName(project) ? [] : [{ field: "naming.project", given: project, allowed: NAME_RULE }]),
-      ...(isValidName(environment) ? [] : [{ field: "naming.environment", given: environment, allowed: NAME_RULE }]),
-    ];
-    if (problems.length > 0) throw new ValidationError("naming", problems);
+    const p = new ProblemCollector("naming");
+    p.check(isValidName(project), "naming.project", project, NAME_RULE);
+    p.check(isValidName(environment), "naming.environment", environment, NAME_RULE);
+    p.throwIfAny();
   }
 
   /** `<project>-<env>` */

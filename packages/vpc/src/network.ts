@@ -18,7 +18,7 @@ import { Vpc as TfVpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import {
   checkLogRetention,
-  cidrSubnet,
+  cidrSubnet as cidrSubnetOf,
   EncryptedLogGroup,
   fromAccount,
   movedFrom,
@@ -26,6 +26,7 @@ import {
   ProblemCollector,
   serviceTrustPolicy,
 } from "@qod/core";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { checkAvailabilityZones, checkNatGateways, checkVpcCidr, MAX_NETWORK_AZS, NatGatewayMode } from "./config";
 
@@ -83,6 +84,8 @@ export function zoneSlot(zone: string): number {
  */
 export function planSubnets(vpcCidr: string, availabilityZones: readonly string[]): SubnetPlan {
   const slots = availabilityZones.map(zoneSlot);
+  // A CIDR only Terraform knows (a generated module's variable): the same plan in Terraform's cidrsubnet.
+  const cidrSubnet = Token.isUnresolved(vpcCidr) ? (base: string, bits: number, n: number) => Fn.cidrsubnet(base, bits, n) : cidrSubnetOf;
   const publicSlot = cidrSubnet(vpcCidr, 3, 6);
   const databaseSlot = cidrSubnet(vpcCidr, 3, 7);
   return {

@@ -1,0 +1,143 @@
+/**
+ * The generated HCL modules: each definition's rules against its construct's, and the files in
+ * modules/ against the definitions. Formatting, drift and Terraform's side of the validations
+ * need a Terraform CLI and run in `npm run modules:check`.
+ */
+import { parse } from "@cdktf/hcl2json";
+import {
+  exampleInputs,
+  ModuleDefinition,
+  ModuleStack,
+  ModuleVariableSpec,
+  recordDeferredChecks,
+  ValidationError,
+} from "@qod/core";
+import { Testing } from "cdktf";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MODULE_DEFINITIONS } from "../modules";
+import { generatedHeader, moduleReadme, renderModule, splitBlocks } from "../../scripts/modules-lib";
+
+const MODULES = join(__dirname, "../../modules");
+const PACKAGES = join(__dirname, "../../packages");
+
+const variablesOf = (d: ModuleDefinition<object>) => Object.entries(d.variables) as [string, ModuleVariableSpec][];
+
+/** Builds `definition`'s construct with literal inputs in a test stack; the problems it throws, by field. */
+function problemsWith(definition: ModuleDefinition<object>, inputs: Record<string, unknown>): string[] {
+  const scope = new ModuleStack(Testing.app(), { ...definition, build: () => ({}) });
+  try {
+    definition.build(scope, inputs);
+    return [];
+  } catch (error) {
+    if (error instanceof ValidationError) return error.problems.map((p) => p.field);
+    throw error;
+  }
+}
+
+describe("module definitions", () => {
+  it("cover every package with a construct, each once", () => {
+    const names = MODULE_DEFINITIONS.map((d) => d.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(existsSync(join(PACKAGES, name)), name).toBe(true);
+    for (const d of MODULE_DEFINITIONS) expect(existsSync(join(__dirname, "../..", d.source)), d.source).toBe(true);
+  });
+
+  describe.each(MODULE_DEFINITIONS.map((d) => [d.name, d] as const))("%s", (_name, definition) => {
+    it("gives every variable a description and a type, and every required one an example", () => {
+      for (const [name, spec] of variablesOf(definition)) {
+        expect(spec.description.length, `${name}: description`).toBeGreaterThan(10);
+        expect(spec.type, `${name}: type`).toMatch(/^(string|number|bool|(list|set|map)\((string|number|bool)\)|object\(.+\)|list\(object\(.+\)\))$/);
+        if (spec.default === undefined) expect(spec.example, `${name}: example`).toBeDefined();
+        expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
+      }
+    });
+
+    it("builds the construct from its example inputs without a problem", () => {
+      expect(problemsWith(definition, exampleInputs(definition) as Record<string, unknown>)).toEqual([]);
+    });
+
+    it("has the construct refuse, on the field it names, every value a variable validation refuses", () => {
+      const inputs = exampleInputs(definition) as Record<string, unknown>;
+      const cases = variablesOf(definition).flatMap(([name, spec]) =>
+        (spec.validations ?? []).flatMap((v) => v.rejects.map((value) => ({ name, value, field: v.enforces }))),
+      );
+      expect(cases.length).toBeGreaterThan(0);
+      for (const { name, value, field } of cases) {
+        const fields = problemsWith(definition, { ...inputs, [name]: value });
+        expect(fields, `${name} = ${JSON.stringify(value)} should be refused on ${field[0]}`).toContain(field[0]);
+      }
+    });
+
+    it("carries every rule the construct defers to Terraform: a validation, or a line under 'Checked only in TypeScript'", () => {
+      const { deferred } = recordDeferredChecks(() => new ModuleStack(Testing.app(), definition));
+      const carried = new Set([
+        ...variablesOf(definition).flatMap(([, spec]) => (spec.validations ?? []).flatMap((v) => v.enforces)),
+        ...Object.keys(definition.typescriptOnly),
+      ]);
+      const missing = [...new Set(deferred.map((p) => p.field))].filter((field) => !carried.has(field));
+      expect(missing, `rules with neither a validation nor a README line: ${missing.join(", ")}`).toEqual([]);
+      // Every README line names a rule the construct has (no stale entries).
+      const deferredFields = new Set(deferred.map((p) => p.field));
+      for (const field of Object.keys(definition.typescriptOnly)) expect(deferredFields.has(field), `typescriptOnly ${field}`).toBe(true);
+    });
+
+    it("renders HCL whose variables and outputs are the definition's", async () => {
+      const rendered = renderModule(definition);
+      const parsed = (await parse("main.tf", rendered.hcl.replace(/^terraform \{[\s\S]*?\n\}\n/m, ""))) as {
+        variable?: Record<string, unknown>;
+        output?: Record<string, unknown>;
+      };
+      expect(Object.keys(parsed.variable ?? {}).sort()).toEqual(Object.keys(definition.variables).sort());
+      expect(Object.keys(parsed.output ?? {}).sort()).toEqual(Object.keys(rendered.outputs).sort());
+    });
+  });
+});
+
+describe("modules/ (generated)", () => {
+  describe.each(MODULE_DEFINITIONS.map((d) => [d.name, d] as const))("%s", (name, definition) => {
+    const dir = join(MODULES, name);
+
+    it("is laid out as a conventional module, every file with the generated header", () => {
+      expect(readdirSync(dir).sort()).toEqual(["README.md", "main.tf", "outputs.tf", "variables.tf", "versions.tf"]);
+      for (const file of ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]) {
+        expect(readFileSync(join(dir, file), "utf8").split("\n")[0]).toBe(`# ${generatedHeader(definition.source)}`);
+      }
+      expect(readFileSync(join(dir, "README.md"), "utf8").split("\n")[0]).toBe(`<!-- ${generatedHeader(definition.source)} -->`);
+    });
+
+    it("declares every variable with a description and a type, and the README lists every input and output", async () => {
+      const variables = (await parse("variables.tf", readFileSync(join(dir, "variables.tf"), "utf8"))) as {
+        variable: Record<string, [{ description?: string; type?: string }]>;
+      };
+      const outputs = (await parse("outputs.tf", readFileSync(join(dir, "outputs.tf"), "utf8"))) as {
+        output: Record<string, [{ description?: string }]>;
+      };
+      const readme = readFileSync(join(dir, "README.md"), "utf8");
+      for (const [variable, [block]] of Object.entries(variables.variable)) {
+        expect(block.description, variable).toBeTruthy();
+        expect(block.type, variable).toBeTruthy();
+        expect(readme).toContain(`| \`${variable}\` |`);
+      }
+      for (const [output, [block]] of Object.entries(outputs.output)) {
+        expect(block.description, output).toBeTruthy();
+        expect(readme).toContain(`| \`${output}\` |`);
+      }
+      expect(Object.keys(variables.variable).sort()).toEqual(Object.keys(definition.variables).sort());
+    });
+
+    it("has no provider configuration or backend inside the module", () => {
+      const main = readFileSync(join(dir, "main.tf"), "utf8");
+      const kinds = splitBlocks(main.split("\n").filter((l) => !l.startsWith("#")).join("\n")).map((b) => b.kind);
+      expect(kinds.filter((k) => !["resource", "data", "locals"].includes(k))).toEqual([]);
+      expect(readFileSync(join(dir, "versions.tf"), "utf8")).not.toMatch(/backend|provider "/);
+    });
+
+    it("lists under 'Checked only in TypeScript' each rule the definition leaves to TypeScript", () => {
+      const readme = readFileSync(join(dir, "README.md"), "utf8");
+      const section = readme.split("## Checked only in TypeScript")[1]?.split("\n## ")[0] ?? "";
+      for (const field of Object.keys(definition.typescriptOnly)) expect(section).toContain(`\`${field}\``);
+      expect(readme).toBe(moduleReadme(definition, renderModule(definition).outputs));
+    });
+  });
+});
