@@ -2,7 +2,16 @@
  * The generated HCL modules (`npm run modules` writes them to modules/): one per package, each
  * defined next to its construct.
  */
-import type { ModuleDefinition } from "@qod/core";
+import { listedModule, ModuleDefinition } from "@qod/core";
 import { vpcModule } from "@qod/vpc";
 
-export const MODULE_DEFINITIONS: readonly ModuleDefinition<object>[] = [vpcModule as ModuleDefinition<object>];
+export const MODULE_DEFINITIONS: readonly ModuleDefinition[] = [listedModule(vpcModule)];
+
+/**
+ * How modules/examples/complete wires the modules: per module, the inputs that take another
+ * module's output or the example's locals (`local.project`, `var.region`). A test checks that
+ * every module and output named here exists.
+ */
+export const MODULE_EXAMPLE_WIRING: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  vpc: { project: "local.project", environment: "local.environment", cluster_name: '"${local.project}-${local.environment}-eks"' },
+};

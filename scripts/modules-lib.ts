@@ -113,7 +113,7 @@ export function renderStack(make: (app: App) => TerraformStack): RenderedModule 
 }
 
 /** Renders `definition` as a module stack; with the outputs its `build` returned. */
-export function renderModule(definition: ModuleDefinition<object>): RenderedModule & { readonly outputs: Record<string, { description: string }> } {
+export function renderModule(definition: ModuleDefinition): RenderedModule & { readonly outputs: Record<string, { description: string }> } {
   let outputs: Record<string, { description: string }> = {};
   const rendered = renderStack((app) => {
     const stack = new ModuleStack(app, definition);
@@ -126,8 +126,9 @@ export function renderModule(definition: ModuleDefinition<object>): RenderedModu
 /** `versions.tf`: the Terraform floor and the providers at the versions the bindings pin, with the aliases the caller passes. */
 export function versionsTf(json: RenderedModule["json"], aliases: readonly string[] = []): string {
   const providers = Object.entries(json.terraform?.required_providers ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const sources = providersOf([{ hcl: "", json }]);
   const body = providers.map(([name, p]) => {
-    const source = p.source && p.source.includes("/") ? p.source : `hashicorp/${p.source ?? name}`;
+    const source = sources[name].source;
     const own = aliases.filter((a) => a.startsWith(`${name}.`));
     return [
       `    ${name} = {`,
@@ -191,7 +192,7 @@ export function hclValue(value: unknown, indent = ""): string {
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** The module's README: what it makes, how to call it, its inputs and outputs, what it checks where. */
-export function moduleReadme(definition: ModuleDefinition<object>, outputs: Record<string, { description: string }>): string {
+export function moduleReadme(definition: ModuleDefinition, outputs: Record<string, { description: string }>): string {
   const variables = Object.entries(definition.variables) as [string, ModuleVariableSpec][];
   const required = variables.filter(([, spec]) => spec.default === undefined);
   const inputs = exampleInputs(definition) as Record<string, unknown>;
@@ -255,4 +256,148 @@ export function moduleReadme(definition: ModuleDefinition<object>, outputs: Reco
     ...(definition.fixed.length > 0 ? definition.fixed.map((f) => `- \`${f.setting}\` = ${f.value}: ${f.why}`) : ["- (none)"]),
     "",
   ].join("\n");
+}
+
+/**
+ * How the example wires the modules: for a module's variable, the HCL expression it gets
+ * (another module's output, or one of the example's locals and variables). Variables not listed
+ * get their default, or their example value when required.
+ */
+export type ExampleWiring = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** The `module.<name>.<output>` references of `expression`. */
+export function moduleReferences(expression: string): { module: string; output: string }[] {
+  return [...expression.matchAll(/module\.([a-z0-9_-]+)\.([a-z0-9_]+)/g)].map((m) => ({ module: m[1], output: m[2] }));
+}
+
+/**
+ * modules/examples/complete/: a root configuration in plain HCL that wires every module into one
+ * environment, with the providers configured and an S3 backend, so a reader sees how to use
+ * them without TypeScript.
+ */
+export function exampleFiles(
+  definitions: readonly ModuleDefinition[],
+  wiring: ExampleWiring,
+  requiredProviders: Record<string, { source: string; version: string }>,
+  format: (text: string) => string,
+): ModuleFiles {
+  const header = `# ${generatedHeader("apps/modules.ts (MODULE_EXAMPLE_WIRING) and scripts/modules-lib.ts (exampleFiles)")}\n\n`;
+  const used = new Set(definitions.flatMap((d) => d.providers));
+  const aliases = new Set(definitions.flatMap((d) => d.providerAliases ?? []));
+  const moduleBlocks = definitions.map((d) => {
+    const inputs = exampleInputs(d) as Record<string, unknown>;
+    const wired = wiring[d.name] ?? {};
+    const lines = (Object.entries(d.variables) as [string, ModuleVariableSpec][])
+      .filter(([name, spec]) => name in wired || spec.default === undefined)
+      .map(([name]) => `  ${name} = ${wired[name] ?? hclValue(inputs[name], "  ")}`);
+    const providers = (d.providerAliases ?? []).length > 0
+      ? ["", "  providers = {", ...["aws", ...(d.providerAliases ?? [])].map((p) => `    ${p} = ${p}`), "  }"]
+      : [];
+    return [`module "${d.name.replace(/-/g, "_")}" {`, `  source = "../../${d.name}"`, ...providers, "", ...lines, "}"].join("\n");
+  });
+  const providerNames = Object.keys(requiredProviders).filter((name) => used.has(name as ModuleDefinition["providers"][number])).sort();
+  const versions = [
+    "terraform {",
+    `  required_version = "${VERSIONS.terraform.version}"`,
+    "",
+    "  required_providers {",
+    ...providerNames.map((name) => `    ${name} = {\n      source  = "${requiredProviders[name].source}"\n      version = "${requiredProviders[name].version}"\n    }`),
+    "  }",
+    "",
+    "  # State in the bucket the bootstrap stack creates (npm run cdktf -- deploy bootstrap, or your own",
+    "  # versioned, KMS-encrypted bucket). Fill in the bucket, key and KMS key, then `terraform init`.",
+    "  # use_lockfile needs Terraform 1.10 or later (S3-native locking, no DynamoDB table).",
+    '  backend "s3" {',
+    '    bucket       = "qod-tfstate-111111111111"',
+    '    key          = "example/complete.tfstate"',
+    '    region       = "eu-west-1"',
+    "    encrypt      = true",
+    '    kms_key_id   = "alias/qod-tfstate"',
+    "    use_lockfile = true",
+    "  }",
+    "}",
+  ].join("\n");
+  const eks = definitions.some((d) => d.name === "eks");
+  const kubernetesAuth = (indent: string) =>
+    [
+      `${indent}host                   = module.eks.cluster_endpoint`,
+      `${indent}cluster_ca_certificate = base64decode(module.eks.cluster_certificate_authority_data)`,
+      `${indent}exec = {`,
+      `${indent}  api_version = "client.authentication.k8s.io/v1beta1"`,
+      `${indent}  command     = "aws"`,
+      `${indent}  args        = ["eks", "get-token", "--cluster-name", module.eks.cluster_name, "--region", var.region]`,
+      `${indent}}`,
+    ].join("\n");
+  const providers = [
+    'provider "aws" {',
+    "  region              = var.region",
+    "  allowed_account_ids = [var.account_id]",
+    "  default_tags {",
+    "    tags = {",
+    "      project     = local.project",
+    "      environment = local.environment",
+    '      managed-by  = "terraform"',
+    "    }",
+    "  }",
+    "}",
+    ...(aliases.has("aws.dr")
+      ? ["", "# The disaster-recovery region: backup copies and image replicas land here.", 'provider "aws" {', '  alias               = "dr"', "  region              = var.dr_region", "  allowed_account_ids = [var.account_id]", "}"]
+      : []),
+    ...(used.has("kubernetes") && eks
+      ? ["", 'provider "kubernetes" {', kubernetesAuth("  ").replace("exec = {", "exec {"), "}"]
+      : []),
+    ...(used.has("helm") && eks ? ["", 'provider "helm" {', "  kubernetes = {", kubernetesAuth("    "), "  }", "}"] : []),
+  ].join("\n");
+  const variables = [
+    'variable "account_id" {',
+    "  type        = string",
+    '  description = "The AWS account the environment lives in (12 digits); the providers refuse any other."',
+    '  default     = "111111111111"',
+    "}",
+    "",
+    'variable "region" {',
+    "  type        = string",
+    '  description = "The region of the environment."',
+    '  default     = "eu-west-1"',
+    "}",
+    ...(aliases.has("aws.dr")
+      ? ["", 'variable "dr_region" {', "  type        = string", '  description = "The disaster-recovery region (backup copies)."', '  default     = "eu-central-1"', "}"]
+      : []),
+  ].join("\n");
+  const main = ['locals {', '  project     = "qod"', '  environment = "example"', "}", "", ...moduleBlocks.flatMap((b) => [b, ""])].join("\n");
+  const readme = [
+    `<!-- ${generatedHeader("scripts/modules-lib.ts (exampleFiles)")} -->`,
+    "",
+    "# examples/complete",
+    "",
+    "One environment from the generated modules, in plain HCL: " + definitions.map((d) => `\`${d.name}\``).join(", ") + ", wired output to input, with the providers configured here (the modules configure none) and state in S3.",
+    "",
+    "```sh",
+    "cd modules/examples/complete",
+    "terraform init    # after filling in the backend block of versions.tf",
+    "terraform plan",
+    "```",
+    "",
+    "`terraform plan` needs AWS credentials for the account in `account_id`. The module sources are relative paths; a",
+    "team consuming the modules from another repository uses a Git source pinned to a tag instead.",
+    "",
+  ].join("\n");
+  return {
+    "versions.tf": format(`${header}${versions}\n`),
+    "providers.tf": format(`${header}${providers}\n`),
+    "variables.tf": format(`${header}${variables}\n`),
+    "main.tf": format(`${header}${main}`),
+    "README.md": readme,
+  };
+}
+
+/** The providers of rendered modules, `hashicorp/<name>` unless cdktf recorded a full source. */
+export function providersOf(rendered: readonly RenderedModule[]): Record<string, { source: string; version: string }> {
+  const all: Record<string, { source: string; version: string }> = {};
+  for (const r of rendered) {
+    for (const [name, p] of Object.entries(r.json.terraform?.required_providers ?? {})) {
+      all[name] = { source: p.source && p.source.includes("/") ? p.source : `hashicorp/${p.source ?? name}`, version: String(p.version) };
+    }
+  }
+  return all;
 }

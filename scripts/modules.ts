@@ -16,8 +16,8 @@ import { spawnSync, SpawnSyncOptions } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { MODULE_DEFINITIONS } from "../apps/modules";
-import { FORMATTER_VERSIONS, layOut, moduleReadme, renderModule, ModuleFiles } from "./modules-lib";
+import { MODULE_DEFINITIONS, MODULE_EXAMPLE_WIRING } from "../apps/modules";
+import { exampleFiles, FORMATTER_VERSIONS, layOut, ModuleFiles, moduleReadme, providersOf, RenderedModule, renderModule } from "./modules-lib";
 import { exampleInputs } from "@qod/core";
 
 const REPO = resolve(__dirname, "..");
@@ -70,12 +70,16 @@ function formatWith(cli: string): (text: string) => string {
 /** Every file under modules/ as the generator writes it: relative path → content. */
 export function generateAll(format: (text: string) => string): ModuleFiles {
   const files: ModuleFiles = {};
+  const all: RenderedModule[] = [];
   for (const definition of MODULE_DEFINITIONS) {
     const rendered = renderModule(definition);
+    all.push(rendered);
     const laidOut = layOut(format(rendered.hcl), rendered.json, definition.source, definition.providerAliases);
     for (const [name, content] of Object.entries(laidOut)) files[`${definition.name}/${name}`] = format(content);
     files[`${definition.name}/README.md`] = moduleReadme(definition, rendered.outputs);
   }
+  const example = exampleFiles(MODULE_DEFINITIONS, MODULE_EXAMPLE_WIRING, providersOf(all), format);
+  for (const [name, content] of Object.entries(example)) files[`examples/complete/${name}`] = content;
   return files;
 }
 
@@ -141,7 +145,7 @@ function planVariables(cli: string, variablesTf: string, values: Record<string, 
   }
 }
 
-function checkValidations(cli: string, definition: ModuleDefinition<object>): string[] {
+function checkValidations(cli: string, definition: ModuleDefinition): string[] {
   const problems: string[] = [];
   const variablesTf = readFileSync(join(MODULES, definition.name, "variables.tf"), "utf8");
   const inputs = exampleInputs(definition) as Record<string, unknown>;

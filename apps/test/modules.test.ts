@@ -21,10 +21,10 @@ import { generatedHeader, moduleReadme, renderModule, splitBlocks } from "../../
 const MODULES = join(__dirname, "../../modules");
 const PACKAGES = join(__dirname, "../../packages");
 
-const variablesOf = (d: ModuleDefinition<object>) => Object.entries(d.variables) as [string, ModuleVariableSpec][];
+const variablesOf = (d: ModuleDefinition) => Object.entries(d.variables) as [string, ModuleVariableSpec][];
 
 /** Builds `definition`'s construct with literal inputs in a test stack; the problems it throws, by field. */
-function problemsWith(definition: ModuleDefinition<object>, inputs: Record<string, unknown>): string[] {
+function problemsWith(definition: ModuleDefinition, inputs: Record<string, unknown>): string[] {
   const scope = new ModuleStack(Testing.app(), { ...definition, build: () => ({}) });
   try {
     definition.build(scope, inputs);

@@ -70,7 +70,7 @@ export interface ModuleDefinition<I extends object = Record<string, unknown>> {
   readonly description: string;
   readonly variables: { readonly [K in keyof I]: ModuleVariableSpec };
   /** Builds the construct from `inputs` in `scope`; returns the module's outputs by name. */
-  readonly build: (scope: Construct, inputs: I) => Record<string, ModuleOutputSpec>;
+  build(scope: Construct, inputs: I): Record<string, ModuleOutputSpec>;
   /**
    * The construct's rules Terraform's validations cannot express, by field, with the reason;
    * the README lists them under "Checked only in TypeScript".
@@ -194,3 +194,11 @@ export const sharedValidations = {
     rejects: [0, 2, 10000],
   }),
 };
+
+/**
+ * `definition` for a list of modules of different inputs (the generator's): `build` takes the
+ * inputs by name, as the stack and the tests pass them (each variable's token or literal).
+ */
+export function listedModule<I extends object>(definition: ModuleDefinition<I>): ModuleDefinition {
+  return { ...definition, build: (scope, inputs) => definition.build(scope, inputs as unknown as I) } as ModuleDefinition;
+}
