@@ -77,7 +77,9 @@ export function splitBlocks(hcl: string): HclBlock[] {
       }
       continue;
     }
-    current.push(line);
+    // cdktf's renderer leaves an empty line where it dropped an empty attribute: only heredoc
+    // bodies keep their empty lines.
+    if (line.trim() !== "") current.push(line);
     if (marker) heredoc = marker[1];
     else if (line === "}") {
       blocks.push({ kind, text: current.join("\n") });
@@ -400,4 +402,23 @@ export function providersOf(rendered: readonly RenderedModule[]): Record<string,
     }
   }
   return all;
+}
+
+/**
+ * cdktf's HCL without its leading `terraform { … }` block, which its renderer cannot write right
+ * (any attribute besides required_providers, backend and cloud comes out as `0 = "required_version"`:
+ * renderTerraform hands renderSimpleAttributes the list of keys); the generator writes versions.tf.
+ */
+export function withoutTerraformBlock(hcl: string): string {
+  const start = hcl.indexOf("terraform {");
+  if (start !== 0) return hcl;
+  let depth = 0;
+  for (let i = start; i < hcl.length; i++) {
+    if (hcl[i] === "{") depth += 1;
+    else if (hcl[i] === "}") {
+      depth -= 1;
+      if (depth === 0) return hcl.slice(i + 1);
+    }
+  }
+  throw new Error("withoutTerraformBlock: the terraform block is not closed");
 }

@@ -16,7 +16,7 @@ import { Testing } from "cdktf";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MODULE_DEFINITIONS } from "../modules";
-import { generatedHeader, moduleReadme, renderModule, splitBlocks } from "../../scripts/modules-lib";
+import { generatedHeader, moduleReadme, renderModule, splitBlocks, withoutTerraformBlock } from "../../scripts/modules-lib";
 
 const MODULES = join(__dirname, "../../modules");
 const PACKAGES = join(__dirname, "../../packages");
@@ -84,12 +84,35 @@ describe("module definitions", () => {
 
     it("renders HCL whose variables and outputs are the definition's", async () => {
       const rendered = renderModule(definition);
-      const parsed = (await parse("main.tf", rendered.hcl.replace(/^terraform \{[\s\S]*?\n\}\n/m, ""))) as {
+      const parsed = (await parse("main.tf", withoutTerraformBlock(rendered.hcl))) as {
         variable?: Record<string, unknown>;
         output?: Record<string, unknown>;
       };
       expect(Object.keys(parsed.variable ?? {}).sort()).toEqual(Object.keys(definition.variables).sort());
       expect(Object.keys(parsed.output ?? {}).sort()).toEqual(Object.keys(rendered.outputs).sort());
+    });
+
+    it("renders in HCL every argument the Terraform JSON of the same module has (cdktf's HCL renderer drops nothing that matters)", async () => {
+      const rendered = renderModule(definition);
+      const json = rendered.json as { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>> };
+      const parsed = (await parse("main.tf", withoutTerraformBlock(rendered.hcl))) as {
+        resource?: Record<string, Record<string, [Record<string, unknown>]>>;
+        data?: Record<string, Record<string, [Record<string, unknown>]>>;
+      };
+      const empty = (v: unknown) => v === null || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && v !== null && Object.keys(v).length === 0);
+      let compared = 0;
+      for (const kind of ["resource", "data"] as const) {
+        for (const [type, byName] of Object.entries(json[kind] ?? {})) {
+          for (const [name, body] of Object.entries(byName)) {
+            const expected = Object.keys(body).filter((k) => k !== "//" && !empty(body[k])).sort();
+            const hcl = parsed[kind]?.[type]?.[name]?.[0];
+            expect(hcl, `${kind} ${type}.${name} in the HCL`).toBeDefined();
+            expect(Object.keys(hcl ?? {}).filter((k) => !empty((hcl ?? {})[k])).sort(), `${type}.${name}`).toEqual(expected);
+            compared += 1;
+          }
+        }
+      }
+      expect(compared).toBeGreaterThan(0);
     });
   });
 });
