@@ -17,7 +17,7 @@
 import { spawnSync, SpawnSyncOptions } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 // Which environments are production decides which entries of the skip list cover their stacks.
 import { platform } from "../apps/platform";
 import {
@@ -226,19 +226,31 @@ function scanWithCheckov(checkov: string, stacks: string[]): boolean {
   return verdict.ok;
 }
 
+/** What tflint lints: every stack, and every generated module and example under modules/. */
+interface TflintTarget {
+  readonly name: string;
+  readonly dir: string;
+}
+
+function moduleTargets(): TflintTarget[] {
+  const dirs = [...new Set(tfFilesUnder(MODULES).map((f) => dirname(f)))].sort();
+  return dirs.map((dir) => ({ name: relative(REPO, dir), dir }));
+}
+
 function scanWithTflint(tflint: string, pluginDir: string, stacks: string[]): boolean {
   const reports = new Map<string, TflintReport>();
-  for (const name of stacks) {
+  const targets: TflintTarget[] = [...stacks.map((name) => ({ name, dir: join(STACKS, name) })), ...moduleTargets()];
+  for (const { name, dir } of targets) {
     const stdout = run(
       `tflint (${name})`,
       tflint,
-      [`--config=${TFLINT_CONFIG}`, `--chdir=${join(STACKS, name)}`, "--format=json", "--no-color"],
+      [`--config=${TFLINT_CONFIG}`, `--chdir=${dir}`, "--format=json", "--no-color"],
       { env: { ...process.env, TFLINT_PLUGIN_DIR: pluginDir } },
       [0, 2, 3],
     );
     const report = JSON.parse(stdout) as TflintReport;
     reports.set(name, report);
-    writeFileSync(join(OUT, `tflint-${name}.json`), JSON.stringify(report, null, 2));
+    writeFileSync(join(OUT, `tflint-${name.replace(/\//g, "-")}.json`), JSON.stringify(report, null, 2));
   }
   writeFileSync(join(OUT, "tflint-junit.xml"), tflintJunit(reports));
   const rulesets = run("tflint --version", tflint, ["--version", `--config=${TFLINT_CONFIG}`], {
@@ -252,11 +264,12 @@ function scanWithTflint(tflint: string, pluginDir: string, stacks: string[]): bo
   let issues = 0;
   for (const [name, report] of reports) {
     issues += report.issues.length + report.errors.length;
-    say(`  ${name.padEnd(16)}${String(report.issues.length).padStart(4)} issues${report.errors.length ? `, ${report.errors.length} errors` : ""}`);
+    say(`  ${name.padEnd(28)}${String(report.issues.length).padStart(4)} issues${report.errors.length ? `, ${report.errors.length} errors` : ""}`);
     for (const i of report.issues) say(`    ${i.rule.severity} ${i.rule.name}: ${i.message} (${i.range.filename}:${i.range.start.line})`);
     for (const e of report.errors) say(`    error: ${e.message}`);
   }
-  say(`tflint: ${stacks.length} stacks linted, ${issues} issues`);
+  const modules = targets.length - stacks.length;
+  say(`tflint: ${stacks.length} stacks and ${modules} module directories linted, ${issues} issues`);
   return issues === 0;
 }
 
