@@ -67,7 +67,7 @@ export function splitBlocks(hcl: string): HclBlock[] {
     const marker = /<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(line);
     if (current === undefined) {
       if (line.trim() === "" || line.startsWith("#")) continue;
-      const start = /^([a-z_]+)\b.*\{\s*$/.exec(line);
+      const start = /^([a-z_]+)\b.*\{\s*\}?\s*$/.exec(line);
       if (!start) throw new Error(`splitBlocks: expected a block at column 0, got: ${line}`);
       kind = start[1];
       current = [line];

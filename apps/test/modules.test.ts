@@ -15,8 +15,8 @@ import {
 import { Testing } from "cdktf";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MODULE_DEFINITIONS } from "../modules";
-import { generatedHeader, moduleReadme, renderModule, splitBlocks, withoutTerraformBlock } from "../../scripts/modules-lib";
+import { MODULE_DEFINITIONS, MODULE_EXAMPLE_WIRING } from "../modules";
+import { generatedHeader, moduleReadme, moduleReferences, renderModule, splitBlocks, withoutTerraformBlock } from "../../scripts/modules-lib";
 
 const MODULES = join(__dirname, "../../modules");
 const PACKAGES = join(__dirname, "../../packages");
@@ -114,6 +114,37 @@ describe("module definitions", () => {
       }
       expect(compared).toBeGreaterThan(0);
     });
+  });
+});
+
+describe("modules/examples/complete", () => {
+  it("wires only variables that exist to outputs that exist, each module after the ones it reads", () => {
+    const names = MODULE_DEFINITIONS.map((d) => d.name);
+    const outputs = new Map(MODULE_DEFINITIONS.map((d) => [d.name.replace(/-/g, "_"), Object.keys(renderModule(d).outputs)]));
+    for (const [module, inputs] of Object.entries(MODULE_EXAMPLE_WIRING)) {
+      const definition = MODULE_DEFINITIONS.find((d) => d.name === module);
+      expect(definition, `wiring for unknown module ${module}`).toBeDefined();
+      for (const [variable, expression] of Object.entries(inputs)) {
+        expect(Object.keys(definition?.variables ?? {}), `${module}.${variable}`).toContain(variable);
+        for (const ref of moduleReferences(expression)) {
+          expect(outputs.get(ref.module), `${module}.${variable} reads module.${ref.module}`).toBeDefined();
+          expect(outputs.get(ref.module), `${module}.${variable} reads module.${ref.module}.${ref.output}`).toContain(ref.output);
+          expect(names.indexOf(ref.module.replace(/_/g, "-")), `${ref.module} comes before ${module}`).toBeLessThan(names.indexOf(module));
+        }
+      }
+    }
+  });
+
+  it("calls every module, and configures every provider and alias the modules expect", () => {
+    const main = readFileSync(join(MODULES, "examples/complete/main.tf"), "utf8");
+    const providers = readFileSync(join(MODULES, "examples/complete/providers.tf"), "utf8");
+    for (const d of MODULE_DEFINITIONS) {
+      expect(main).toContain(`module "${d.name.replace(/-/g, "_")}" {`);
+      expect(main).toContain(`source = "../../${d.name}"`);
+      for (const p of d.providers) expect(providers).toContain(`provider "${p}" {`);
+      for (const alias of d.providerAliases ?? []) expect(providers).toContain(`alias               = "${alias.split(".")[1]}"`);
+    }
+    expect(readFileSync(join(MODULES, "examples/complete/versions.tf"), "utf8")).toMatch(/backend "s3" \{[\s\S]*use_lockfile = true/);
   });
 });
 
