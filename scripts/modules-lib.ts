@@ -90,6 +90,64 @@ export function splitBlocks(hcl: string): HclBlock[] {
   return blocks;
 }
 
+/**
+ * `"${expr}"` → `expr` where a string is one interpolation and nothing else (cdktf writes list
+ * elements and map values that way; Terraform deprecated the form in 0.12.14, `terraform fmt`
+ * unwraps only whole arguments, and tflint's terraform_deprecated_interpolation flags the rest).
+ * Heredoc bodies are left alone.
+ */
+export function unwrapInterpolations(hcl: string): string {
+  let heredoc: string | undefined;
+  return hcl
+    .split("\n")
+    .map((line) => {
+      if (heredoc !== undefined) {
+        if (line.trim() === heredoc) heredoc = undefined;
+        return line;
+      }
+      const marker = /<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(line);
+      if (marker) heredoc = marker[1];
+      return unwrapLine(line);
+    })
+    .join("\n");
+}
+
+function unwrapLine(line: string): string {
+  let out = "";
+  let i = 0;
+  while (i < line.length) {
+    const start = line.indexOf('"${', i);
+    if (start < 0) break;
+    const end = interpolationEnd(line, start + 3);
+    if (end !== undefined && line[end + 1] === '"') {
+      out += line.slice(i, start) + line.slice(start + 3, end);
+      i = end + 2;
+    } else {
+      out += line.slice(i, start + 3);
+      i = start + 3;
+    }
+  }
+  return out + line.slice(i);
+}
+
+/** The index of the `}` closing an interpolation whose expression starts at `from`, if on this line. */
+function interpolationEnd(line: string, from: number): number | undefined {
+  let depth = 1;
+  let quoted = false;
+  for (let j = from; j < line.length; j++) {
+    const c = line[j];
+    if (quoted) {
+      if (c === "\\") j += 1;
+      else if (c === '"') quoted = false;
+      continue;
+    }
+    if (c === '"') quoted = true;
+    else if (c === "{") depth += 1;
+    else if (c === "}" && --depth === 0) return j;
+  }
+  return undefined;
+}
+
 /** A module rendered by cdktf: its HCL (one file, unformatted) and its Terraform JSON. */
 export interface RenderedModule {
   readonly hcl: string;
@@ -161,7 +219,7 @@ export type ModuleFiles = Record<string, string>;
  * blocks (the stacks' address history) do not belong to a new module and are dropped.
  */
 export function layOut(formatted: string, json: RenderedModule["json"], source: string, aliases: readonly string[] = []): ModuleFiles {
-  const blocks = splitBlocks(formatted);
+  const blocks = splitBlocks(unwrapInterpolations(formatted));
   const header = `# ${generatedHeader(source)}\n\n`;
   const of = (kinds: readonly string[]) =>
     blocks

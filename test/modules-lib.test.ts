@@ -1,6 +1,6 @@
 import { isUnresolved, ProblemCollector, recordDeferredChecks, snakeCase, ValidationError } from "@qod/core";
 import { Token } from "cdktf";
-import { hclValue, splitBlocks, versionsTf, withoutTerraformBlock } from "../scripts/modules-lib";
+import { hclValue, splitBlocks, unwrapInterpolations, versionsTf, withoutTerraformBlock } from "../scripts/modules-lib";
 
 describe("splitBlocks", () => {
   it("splits formatted HCL into top-level blocks, keeping heredoc bodies whole and dropping the renderer's empty lines", () => {
@@ -79,5 +79,32 @@ describe("rules that meet a token", () => {
     expect(() => p.throwIfAny()).toThrow(ValidationError);
     expect(isUnresolved({ a: [token] })).toBe(true);
     expect(isUnresolved({ a: ["x"] })).toBe(false);
+  });
+});
+
+describe("unwrapInterpolations", () => {
+  it("unwraps strings that are one interpolation, and leaves templates and heredocs alone", () => {
+    const hcl = [
+      "  value = [",
+      '    "${aws_subnet.a.id}",',
+      '    "${replace(x, "https://", "")}",',
+      '    "${var.project}-${var.environment}",',
+      '    "arn:${data.p.partition}",',
+      "  ]",
+      "  y = <<EOF",
+      '"${keep.me}"',
+      "EOF",
+    ].join("\n");
+    expect(unwrapInterpolations(hcl).split("\n")).toEqual([
+      "  value = [",
+      "    aws_subnet.a.id,",
+      '    replace(x, "https://", ""),',
+      '    "${var.project}-${var.environment}",',
+      '    "arn:${data.p.partition}",',
+      "  ]",
+      "  y = <<EOF",
+      '"${keep.me}"',
+      "EOF",
+    ]);
   });
 });
