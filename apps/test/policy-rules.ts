@@ -3,7 +3,7 @@
  * resources one by one or by simple connections; these follow references between resources).
  * Each rule returns its violations as readable strings; an empty list means the stack complies.
  */
-import { resources, TfJson } from "../../test/helpers";
+import { policyOf, resources, TfJson } from "../../test/helpers";
 
 export interface PolicyRule {
   readonly name: string;
@@ -23,28 +23,13 @@ function entries(json: TfJson, type: string): [string, any][] {
 
 const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** IAM-style statements of a policy given as a JSON string or a policy-document reference. */
-function statementsOf(json: TfJson, policy: unknown): { doc: string; statements: any[] } {
-  const documents = referenced(policy, "data.aws_iam_policy_document");
-  if (documents.length > 0) {
-    const name = documents[0];
-    const doc = json.data?.aws_iam_policy_document?.[name];
-    // Normalize aws_iam_policy_document's snake_case blocks to the IAM JSON shape.
-    const statements = asList(doc?.statement).map((s: any) => ({
-      Sid: s.sid,
-      Effect: s.effect ?? "Allow",
-      Principal: asList(s.principals).map((p: any) => ({ [p.type]: p.identifiers })),
-      Action: s.actions,
-      Resource: s.resources,
-      Condition: asList(s.condition).map((c: any) => ({ [c.test]: { [c.variable]: c.values } })),
-    }));
-    return { doc: `data.aws_iam_policy_document.${name}`, statements };
-  }
-  if (typeof policy !== "string") return { doc: "(none)", statements: [] };
+/** The IAM statements of a policy attribute (JSON string or policy-document reference); none when it holds no readable policy. */
+function statementsOf(json: TfJson, policy: unknown): any[] {
+  if (typeof policy !== "string") return [];
   try {
-    return { doc: "inline JSON", statements: asList(JSON.parse(policy).Statement) };
+    return asList(policyOf(json, policy).Statement);
   } catch {
-    return { doc: "unparseable policy", statements: [] };
+    return [];
   }
 }
 
@@ -87,7 +72,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
       entries(json, "aws_s3_bucket").flatMap(([name]) => {
         const ref = `\${aws_s3_bucket.${name}.arn}`;
         const policies = resources(json, "aws_s3_bucket_policy").filter((p) => referenced(p.bucket, "aws_s3_bucket").includes(name));
-        const statements = policies.flatMap((p) => statementsOf(json, p.policy).statements);
+        const statements = policies.flatMap((p) => statementsOf(json, p.policy));
         const denies = (key: string, value: string) =>
           statements.some(
             (s) =>
@@ -161,7 +146,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
         const problems: string[] = [];
         if (key.enable_key_rotation !== true) problems.push(`aws_kms_key.${name}: rotation off`);
         const policies = [key.policy, ...resources(json, "aws_kms_key_policy").filter((p) => referenced(p.key_id, "aws_kms_key").includes(name)).map((p) => p.policy)];
-        const statements = policies.filter((p) => p !== undefined).flatMap((p) => statementsOf(json, p).statements);
+        const statements = policies.filter((p) => p !== undefined).flatMap((p) => statementsOf(json, p));
         if (statements.length === 0) problems.push(`aws_kms_key.${name}: no key policy`);
         for (const s of statements) {
           const principals = asList(s.Principal).flatMap((p: any) => (typeof p === "string" ? [p] : Object.values(p ?? {}).flat()));
@@ -178,7 +163,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
       ["aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy"].flatMap((type) =>
         entries(json, type).flatMap(([name, p]) =>
           statementsOf(json, p.policy)
-            .statements.filter((s) => s.Effect === "Allow")
+            .filter((s) => s.Effect === "Allow")
             .flatMap((s) => asList(s.Action as string | string[]).filter((a) => a === "*" || a.endsWith(":*")))
             .map((a) => `${type}.${name}: allows ${a}`),
         ),
