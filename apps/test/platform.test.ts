@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { freshDir, onlyResource, resources, TfJson } from "../../test/helpers";
+import { freshDir, onlyResource, policyOf, resources, TfJson } from "../../test/helpers";
 import { platform } from "../platform";
 import { PlatformDefinition } from "../shared/platform";
 import { formatSynthSummary, synthPlatform } from "../shared/synth";
@@ -89,7 +89,7 @@ describe("bootstrap (the state bucket)", () => {
   });
 
   it("gives the state key an explicit policy that trusts only the account", () => {
-    const policy = JSON.parse(onlyResource(json(), "aws_kms_key").policy);
+    const policy = policyOf(json(), onlyResource(json(), "aws_kms_key").policy);
     expect(policy.Statement).toEqual([
       {
         Sid: "AccountAdministersKey",

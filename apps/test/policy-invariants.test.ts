@@ -24,6 +24,13 @@ const named = (byName: Record<string, any>, fragment: string): string => {
   return key;
 };
 
+/** The `aws_iam_policy_document` (its synthesized config) that a policy attribute refers to. */
+const documentOf = (json: any, policy: string): any => {
+  const [, name] = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policy) ?? [];
+  if (!name) throw new Error(`${policy} is no policy document reference`);
+  return json.data.aws_iam_policy_document[name];
+};
+
 describe("each rule catches a planted violation", () => {
   it("a bucket policy without the TLS deny", () => {
     const json = copyOf("bootstrap");
@@ -99,12 +106,24 @@ describe("each rule catches a planted violation", () => {
     ]);
   });
 
+  it("a KMS key whose policy document lets anyone in without a condition", () => {
+    const json = copyOf("bootstrap");
+    documentOf(json, json.resource.aws_kms_key.StateKey.policy).statement.push({
+      sid: "Anyone",
+      effect: "Allow",
+      principals: [{ type: "*", identifiers: ["*"] }],
+      actions: ["kms:Decrypt"],
+      resources: ["*"],
+    });
+    expect(rule("every KMS key has rotation and an explicit key policy that trusts no anonymous principal").check(json)).toEqual([
+      "aws_kms_key.StateKey: statement Anyone allows any principal without a condition",
+    ]);
+  });
+
   it("an IAM policy with a service wildcard", () => {
     const json = copyOf(nonProductionInfra);
     const name = Object.keys(json.resource.aws_iam_role_policy)[0];
-    const policy = JSON.parse(json.resource.aws_iam_role_policy[name].policy);
-    policy.Statement.push({ Effect: "Allow", Action: ["logs:*"], Resource: "*" });
-    json.resource.aws_iam_role_policy[name].policy = JSON.stringify(policy);
+    documentOf(json, json.resource.aws_iam_role_policy[name].policy).statement.push({ effect: "Allow", actions: ["logs:*"], resources: ["*"] });
     expect(rule("no IAM identity policy allows every action of a service or Action *").check(json)).toEqual([
       `aws_iam_role_policy.${name}: allows logs:*`,
     ]);

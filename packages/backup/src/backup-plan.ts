@@ -19,6 +19,8 @@ import {
   accountAdministersKey,
   checkDrRegion,
   fromAccount,
+  iamPolicyDocument,
+  IamStatement,
   Naming,
   ProblemCollector,
   serviceTrustPolicy,
@@ -78,12 +80,12 @@ export interface BackupPlanProps {
   readonly selectionTagValue?: string;
 }
 
-function kmsKey(scope: Construct, id: string, description: string, alias: string, statements: object[], provider?: AwsProvider): KmsKey {
+function kmsKey(scope: Construct, id: string, description: string, alias: string, statements: IamStatement[], provider?: AwsProvider): KmsKey {
   const key = new KmsKey(scope, id, {
     description,
     enableKeyRotation: true,
     deletionWindowInDays: 30,
-    policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+    policy: iamPolicyDocument(scope, `${id}Policy`, { Version: "2012-10-17", Statement: statements }, { provider }).json,
     provider,
   });
   new KmsAlias(scope, `${id}Alias`, { name: alias, targetKeyId: key.keyId, provider });
@@ -197,7 +199,7 @@ export class BackupPlan extends Construct {
     this.role = new IamRole(this, "ServiceRole", {
       name: `${name}-service`,
       description: `AWS Backup service role of ${name}`,
-      assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com"),
+      assumeRolePolicy: serviceTrustPolicy(this, "ServiceRoleTrust", "backup.amazonaws.com").json,
     });
     for (const policy of ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"]) {
       new IamRolePolicyAttachment(this, `ServiceRole${policy}`, {
@@ -228,7 +230,7 @@ export class BackupPlan extends Construct {
     this.topic = new SnsTopic(this, "Notifications", { name: `${name}-notifications`, kmsMasterKeyId: topicKey.arn });
     new SnsTopicPolicy(this, "NotificationsPolicy", {
       arn: this.topic.arn,
-      policy: JSON.stringify({
+      policy: iamPolicyDocument(this, "NotificationsPolicyDocument", {
         Version: "2012-10-17",
         Statement: [
           {
@@ -240,7 +242,7 @@ export class BackupPlan extends Construct {
             Condition: fromAccount(caller.accountId),
           },
         ],
-      }),
+      }).json,
     });
     new BackupVaultNotifications(this, "VaultNotifications", {
       backupVaultName: this.vault.name,

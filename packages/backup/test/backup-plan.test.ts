@@ -3,7 +3,7 @@ import { Naming } from "@qod/core";
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { BACKUP_VAULT_EVENTS, BackupPlan, BackupPlanProps, FAILED_ONLY_FILTER } from "../src";
-import { onlyResource, resources, TfJson } from "../../../test/helpers";
+import { onlyResource, policyOf, resources, TfJson } from "../../../test/helpers";
 
 const devProps: BackupPlanProps = {
   naming: new Naming("qod", "dev"),
@@ -68,13 +68,13 @@ describe("BackupPlan (dev: one daily rule)", () => {
     const attached = resources(json, "aws_iam_role_policy_attachment").map((a) => a.policy_arn.replace(/^.*:policy\//, ""));
     expect(attached.sort()).toEqual(["service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores"]);
     expect(resources(json, "aws_iam_role_policy")).toEqual([]);
-    const trust = JSON.parse(onlyResource(json, "aws_iam_role").assume_role_policy);
+    const trust = policyOf(json, onlyResource(json, "aws_iam_role").assume_role_policy);
     expect(trust.Statement[0].Principal).toEqual({ Service: "backup.amazonaws.com" });
   });
 
   it("lets AWS Backup assume its service role with the trust policy its developer guide documents, without condition keys", () => {
     // A condition AWS Backup does not satisfy makes every job fail with "cannot be assumed by AWS Backup".
-    const trust = JSON.parse(onlyResource(json, "aws_iam_role").assume_role_policy);
+    const trust = policyOf(json, onlyResource(json, "aws_iam_role").assume_role_policy);
     expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }]);
   });
 
@@ -82,7 +82,7 @@ describe("BackupPlan (dev: one daily rule)", () => {
     const topic = onlyResource(json, "aws_sns_topic");
     expect(topic.kms_master_key_id).toMatch(/aws_kms_key\.Backup_NotificationKey/);
     expect(onlyResource(json, "aws_backup_vault_notifications").backup_vault_events).toEqual([...BACKUP_VAULT_EVENTS]);
-    const policy = JSON.parse(onlyResource(json, "aws_sns_topic_policy").policy);
+    const policy = policyOf(json, onlyResource(json, "aws_sns_topic_policy").policy);
     expect(policy.Statement[0]).toMatchObject({ Principal: { Service: "backup.amazonaws.com" }, Action: "SNS:Publish" });
   });
 });

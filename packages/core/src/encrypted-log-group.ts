@@ -7,12 +7,13 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { checkLogRetention } from "./environment";
 import { ProblemCollector } from "./errors";
+import { iamPolicyDocument, IamStatement } from "./iam";
 
 /**
  * The key-policy statement that keeps a KMS key manageable: the account (through IAM policies)
  * administers it. Without it a key can become unmanageable.
  */
-export function accountAdministersKey(partition: string, accountId: string) {
+export function accountAdministersKey(partition: string, accountId: string): IamStatement {
   return {
     Sid: "AccountAdministers",
     Effect: "Allow",
@@ -62,7 +63,7 @@ export class EncryptedLogGroup extends Construct {
       description: `Encrypts ${props.purpose}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: JSON.stringify({
+      policy: iamPolicyDocument(this, "KeyPolicy", {
         Version: "2012-10-17",
         Statement: [
           accountAdministersKey(partition.partition, caller.accountId),
@@ -75,7 +76,7 @@ export class EncryptedLogGroup extends Construct {
             Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
           },
         ],
-      }),
+      }).json,
       tags: props.tags,
     });
     new KmsAlias(this, "KeyAlias", { name: props.keyAlias, targetKeyId: this.key.keyId });

@@ -9,7 +9,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { accountAdministersKey, checkDrRegion, Naming, ProblemCollector, serviceTrustPolicy, ValidationError } from "@qod/core";
+import { accountAdministersKey, checkDrRegion, iamPolicyDocument, IamPolicy, Naming, ProblemCollector, serviceTrustPolicy, ValidationError } from "@qod/core";
 import { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { checkImageLifecycle, checkRepositories } from "./config";
@@ -83,14 +83,14 @@ export abstract class ImageRepository extends Construct {
     return new IamRolePolicy(this, `Pull-${role.node.id}`, {
       role: role.id,
       name: `pull-${this.node.id}`,
-      policy: JSON.stringify({
+      policy: iamPolicyDocument(this, `Pull-${role.node.id}-Document`, {
         Version: "2012-10-17",
         Statement: [
           { Sid: "Pull", Effect: "Allow", Action: [...ECR_PULL_ACTIONS], Resource: this.repositoryArn },
           // GetAuthorizationToken has no resource-level permissions.
           { Sid: "Login", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         ],
-      }),
+      }).json,
     });
   }
 }
@@ -179,7 +179,8 @@ export class ContainerRegistry extends Construct {
 
     const partition = new DataAwsPartition(this, "Partition");
     const caller = new DataAwsCallerIdentity(this, "CallerIdentity");
-    const keyPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [accountAdministersKey(partition.partition, caller.accountId)] });
+    // The key policy of the registry's key and of the replicas' key.
+    const keyPolicy: IamPolicy = { Version: "2012-10-17", Statement: [accountAdministersKey(partition.partition, caller.accountId)] };
 
     const lifecyclePolicy = JSON.stringify({
       rules: [
@@ -210,7 +211,7 @@ export class ContainerRegistry extends Construct {
         description: `Encrypts the container images of ${props.naming.prefix}`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: keyPolicy,
+        policy: iamPolicyDocument(this, "KeyPolicy", keyPolicy).json,
       });
       new KmsAlias(this, "KeyAlias", { name: `alias/${props.naming.name("ecr")}`, targetKeyId: key.keyId });
       this.key = key;
@@ -235,7 +236,7 @@ export class ContainerRegistry extends Construct {
         description: `Encrypts the replicas of ${this.repositoryPrefix}'s container images in ${props.replicationRegion}`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: keyPolicy,
+        policy: iamPolicyDocument(this, "ReplicaKeyPolicy", keyPolicy, { provider }).json,
       });
       new KmsAlias(this, "ReplicaKeyAlias", { provider, name: `alias/${props.naming.name("ecr-replicas")}`, targetKeyId: replicaKey.keyId });
       this.replicaKey = replicaKey;
@@ -243,12 +244,12 @@ export class ContainerRegistry extends Construct {
       // repository-creation-templates-custom), scoped to the replicas and their key.
       const role = new IamRole(this, "ReplicaCreationRole", {
         name: props.naming.name("ecr-replicas"),
-        assumeRolePolicy: serviceTrustPolicy("ecr.amazonaws.com"),
+        assumeRolePolicy: serviceTrustPolicy(this, "ReplicaCreationRoleTrust", "ecr.amazonaws.com").json,
       });
       new IamRolePolicy(this, "ReplicaCreationPolicy", {
         role: role.id,
         name: "create-replicas",
-        policy: JSON.stringify({
+        policy: iamPolicyDocument(this, "ReplicaCreationPolicyDocument", {
           Version: "2012-10-17",
           Statement: [
             {
@@ -259,7 +260,7 @@ export class ContainerRegistry extends Construct {
             },
             { Sid: "UseReplicaKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: replicaKey.arn },
           ],
-        }),
+        }).json,
       });
       const template = new EcrRepositoryCreationTemplate(this, "ReplicaTemplate", {
         provider,

@@ -4,7 +4,7 @@ import { Naming } from "@qod/core";
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { ContainerRegistry, ContainerRegistryProps, ECR_PULL_ACTIONS } from "../src";
-import { onlyResource, resources, TfJson } from "../../../test/helpers";
+import { onlyResource, policyOf, resources, TfJson } from "../../../test/helpers";
 
 const base: ContainerRegistryProps = { naming: new Naming("qod", "dev"), repositories: ["qod-api", "ui"], region: "eu-west-1" };
 
@@ -59,7 +59,7 @@ describe("ContainerRegistry with defaults", () => {
 describe("ContainerRegistry options", () => {
   it("grantPull lets a role pull from that repository only", () => {
     const json = synth({}, true);
-    const policy = JSON.parse(onlyResource(json, "aws_iam_role_policy").policy);
+    const policy = policyOf(json, onlyResource(json, "aws_iam_role_policy").policy);
     expect(policy.Statement[0]).toEqual({
       Sid: "Pull",
       Effect: "Allow",
@@ -100,10 +100,10 @@ describe("ContainerRegistry options", () => {
 
     it("lets ECR create, tag and fill only the replicas, and use only their key, through the template's role", () => {
       const role = onlyResource(json, "aws_iam_role");
-      expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ecr.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+      expect(policyOf(json, role.assume_role_policy).Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ecr.amazonaws.com" }, Action: "sts:AssumeRole" }]);
       const roleId = Object.keys(json.resource!.aws_iam_role)[0];
       expect(template().custom_role_arn).toBe(`\${aws_iam_role.${roleId}.arn}`);
-      const statements = JSON.parse(onlyResource(json, "aws_iam_role_policy").policy).Statement;
+      const statements = policyOf(json, onlyResource(json, "aws_iam_role_policy").policy).Statement;
       expect(statements).toEqual([
         { Sid: "CreateReplicas", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"], Resource: expect.stringMatching(/:ecr:eu-central-1:\$\{data\.aws_caller_identity\..+\}:repository\/qod-dev\/\*$/) },
         { Sid: "UseReplicaKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: `\${aws_kms_key.${replicaKey()[0]}.arn}` },
@@ -121,7 +121,7 @@ describe("ContainerRegistry options", () => {
     });
 
     it("grants pulls on the replica", () => {
-      const policy = JSON.parse(onlyResource(json, "aws_iam_role_policy").policy);
+      const policy = policyOf(json, onlyResource(json, "aws_iam_role_policy").policy);
       expect(policy.Statement[0].Resource).toMatch(/^\$\{data\.aws_ecr_repository\.Registry_qod-api_.+\.arn\}$/);
     });
 

@@ -18,6 +18,7 @@ import {
   checkLogRetention,
   EncryptedLogGroup,
   fromAccount,
+  iamPolicyDocument,
   movedFrom,
   Naming,
   ProblemCollector,
@@ -200,17 +201,17 @@ export class EksCluster extends Construct {
       description: `Envelope-encrypts the Kubernetes secrets of ${clusterName}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: JSON.stringify({
+      policy: iamPolicyDocument(this, "SecretsKeyPolicy", {
         Version: "2012-10-17",
         Statement: [accountAdministersKey(this.partition, caller.accountId)],
-      }),
+      }).json,
     });
     new KmsAlias(this, "SecretsKeyAlias", { name: `alias/${clusterName}-secrets`, targetKeyId: this.secretsKey.keyId });
 
     const clusterRole = new IamRole(this, "ClusterRole", {
       name: `${clusterName}-cluster`,
       description: `EKS control plane of ${clusterName}`,
-      assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", fromAccount(caller.accountId), ["sts:AssumeRole", "sts:TagSession"]),
+      assumeRolePolicy: serviceTrustPolicy(this, "ClusterRoleTrust", "eks.amazonaws.com", fromAccount(caller.accountId), ["sts:AssumeRole", "sts:TagSession"]).json,
     });
     const clusterPolicy = new IamRolePolicyAttachment(this, "ClusterRolePolicy", {
       role: clusterRole.name,
@@ -219,7 +220,7 @@ export class EksCluster extends Construct {
     const clusterKmsPolicy = new IamRolePolicy(this, "ClusterRoleSecretsKey", {
       role: clusterRole.id,
       name: "use-secrets-key",
-      policy: JSON.stringify({
+      policy: iamPolicyDocument(this, "ClusterRoleSecretsKeyDocument", {
         Version: "2012-10-17",
         Statement: [
           {
@@ -228,7 +229,7 @@ export class EksCluster extends Construct {
             Resource: this.secretsKey.arn,
           },
         ],
-      }),
+      }).json,
     });
 
     const publicCidrs = [...(props.endpointPublicAccessCidrs ?? [])];
@@ -315,7 +316,7 @@ export class EksCluster extends Construct {
     this.nodeRole = new IamRole(this, "NodeRole", {
       name: `${clusterName}-node`,
       description: `Nodes of ${clusterName}`,
-      assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
+      assumeRolePolicy: serviceTrustPolicy(this, "NodeRoleTrust", "ec2.amazonaws.com").json,
     });
     this.nodeRoleArn = this.nodeRole.arn;
     const nodePolicies = NODE_ROLE_POLICIES.map(
@@ -403,9 +404,9 @@ export class EksCluster extends Construct {
       this.fargateRole = new IamRole(this, "FargatePodExecutionRole", {
         name: `${clusterName}-fargate`,
         description: `Fargate pod execution role of ${clusterName}`,
-        assumeRolePolicy: serviceTrustPolicy("eks-fargate-pods.amazonaws.com", {
+        assumeRolePolicy: serviceTrustPolicy(this, "FargatePodExecutionRoleTrust", "eks-fargate-pods.amazonaws.com", {
           ArnLike: { "aws:SourceArn": `arn:${this.partition}:eks:*:${caller.accountId}:fargateprofile/${clusterName}/*` },
-        }),
+        }).json,
       });
       new IamRolePolicyAttachment(this, "FargatePodExecutionPolicy", {
         role: this.fargateRole.name,

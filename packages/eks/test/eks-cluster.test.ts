@@ -3,7 +3,7 @@ import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { checkKubernetesVersion, CONTROL_PLANE_LOG_TYPES, EKS_ADDONS, eksAddonPins, EksCluster, EksClusterProps, NODE_ROLE_POLICIES, NodeGroupOptions } from "../src";
-import { onlyResource, resources, TfJson } from "../../../test/helpers";
+import { onlyResource, policyOf, resources, TfJson } from "../../../test/helpers";
 
 const ADMIN = "arn:aws:iam::111111111111:role/platform-admin";
 const base: EksClusterProps = {
@@ -464,7 +464,7 @@ describe("Fargate", () => {
     expect(profile.selector).toEqual([{ namespace: "batch" }, { namespace: "jobs" }]);
     expect(profile.subnet_ids).toEqual(["subnet-a", "subnet-b"]);
     const role = Object.values(json.resource!.aws_iam_role).find((r: any) => r.name === "qod-dev-eks-fargate") as any;
-    expect(JSON.parse(role.assume_role_policy).Statement[0].Principal.Service).toBe("eks-fargate-pods.amazonaws.com");
+    expect(policyOf(json, role.assume_role_policy).Statement[0].Principal.Service).toBe("eks-fargate-pods.amazonaws.com");
   });
 
   it("fails when a namespace is not a Kubernetes name", () => {

@@ -13,6 +13,7 @@ import {
   accountAdministersKey,
   EncryptedLogGroup,
   fromAccount,
+  iamPolicyDocument,
   Naming,
   ProblemCollector,
   requireProvider,
@@ -188,7 +189,7 @@ export class PostgresDatabase extends Construct {
         : `Encrypts the storage, Performance Insights and master secret of ${identifier}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [accountAdministersKey(partition.partition, caller.accountId)] }),
+      policy: iamPolicyDocument(this, "KeyPolicy", { Version: "2012-10-17", Statement: [accountAdministersKey(partition.partition, caller.accountId)] }).json,
     });
     new KmsAlias(this, "KeyAlias", { name: `alias/${identifier}`, targetKeyId: this.key.keyId });
 
@@ -234,7 +235,7 @@ export class PostgresDatabase extends Construct {
     const monitoringRole = new IamRole(this, "MonitoringRole", {
       name: `${identifier}-monitoring`,
       description: `Enhanced monitoring of ${identifier}`,
-      assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", fromAccount(caller.accountId)),
+      assumeRolePolicy: serviceTrustPolicy(this, "MonitoringRoleTrust", "monitoring.rds.amazonaws.com", fromAccount(caller.accountId)).json,
     });
     new IamRolePolicyAttachment(this, "MonitoringRolePolicy", {
       role: monitoringRole.name,

@@ -4,7 +4,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfigurationRule } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
-import { hardenBucket, ProblemCollector } from "@qod/core";
+import { hardenBucket, iamPolicyDocument, ProblemCollector } from "@qod/core";
 import { Construct } from "constructs";
 import { checkStateBucketConfig, StateBucketConfig } from "./config";
 
@@ -53,7 +53,7 @@ export class StateBucket extends Construct {
       deletionWindowInDays: 30,
       // The default key policy, written out: the account administers and uses the key through
       // IAM policies; nothing outside the account is trusted.
-      policy: JSON.stringify({
+      policy: iamPolicyDocument(this, "StateKeyPolicy", {
         Version: "2012-10-17",
         Statement: [
           {
@@ -64,7 +64,7 @@ export class StateBucket extends Construct {
             Resource: "*",
           },
         ],
-      }),
+      }).json,
       lifecycle: { preventDestroy: true },
     });
     new KmsAlias(this, "StateKeyAlias", { name: props.kmsAlias, targetKeyId: this.key.keyId });

@@ -2,7 +2,7 @@ import { ProblemCollector } from "@qod/core";
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { checkStateBucketConfig, stateBackendOf, StateBucket, StateBucketProps } from "../src";
-import { onlyResource, resources, TfJson } from "../../../test/helpers";
+import { onlyResource, policyOf, resources, TfJson } from "../../../test/helpers";
 
 const props: StateBucketProps = {
   project: "qod",
@@ -30,7 +30,7 @@ describe("StateBucket with the required props", () => {
   it("encrypts state with its own rotating key under the alias, trusted by the account only", () => {
     const key = onlyResource(json, "aws_kms_key");
     expect(key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
-    expect(JSON.parse(key.policy).Statement.map((s: any) => s.Principal.AWS)).toEqual([
+    expect(policyOf(json, key.policy).Statement.map((s: any) => s.Principal.AWS)).toEqual([
       expect.stringMatching(/:iam::111122223333:root$/),
     ]);
     expect(onlyResource(json, "aws_kms_alias").name).toBe("alias/qod-tfstate");

@@ -21,6 +21,7 @@ import {
   cidrSubnet as cidrSubnetOf,
   EncryptedLogGroup,
   fromAccount,
+  iamPolicyDocument,
   movedFrom,
   Naming,
   ProblemCollector,
@@ -303,7 +304,7 @@ export class Network extends Construct {
     this.flowLogKey = flowLogs.key;
     const flowLogRole = new IamRole(this, "FlowLogRole", {
       name: naming.name("vpc-flow-logs"),
-      assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", fromAccount(caller.accountId)),
+      assumeRolePolicy: serviceTrustPolicy(this, "FlowLogRoleTrust", "vpc-flow-logs.amazonaws.com", fromAccount(caller.accountId)).json,
       tags: named("vpc-flow-logs"),
     });
     // AWS's documented flow-log policy (vpc/latest/userguide/flow-logs-iam-role.html) without
@@ -314,7 +315,7 @@ export class Network extends Construct {
     new IamRolePolicy(this, "FlowLogRolePolicy", {
       role: flowLogRole.id,
       name: "write-flow-logs",
-      policy: JSON.stringify({
+      policy: iamPolicyDocument(this, "FlowLogRolePolicyDocument", {
         Version: "2012-10-17",
         Statement: [
           {
@@ -330,7 +331,7 @@ export class Network extends Construct {
             Resource: `arn:${partition.partition}:logs:${region.region}:${caller.accountId}:log-group:*`,
           },
         ],
-      }),
+      }).json,
     });
     new FlowLog(this, "FlowLog", {
       vpcId: this.vpc.id,
