@@ -1,4 +1,4 @@
-import { checkSectionObject, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
+import { checkSectionObject, isUnresolved, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
 
 /**
  * The database section of an environment's config and its rules. The same rule functions check
@@ -39,21 +39,29 @@ export interface DatabaseSizing {
 
 export function checkDatabaseSizing(p: ProblemCollector, field: string, db: DatabaseSizing, production: boolean): void {
   checkInstanceClass(p, `${field}.instanceClass`, db.instanceClass);
-  const whole = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
+  // A token (a Terraform variable) is a number only Terraform knows: not whole here, so its rules are deferred.
+  const whole = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && !isUnresolved(n);
   const storageOk = p.check(
     whole(db.allocatedStorageGiB) && db.allocatedStorageGiB >= DB_STORAGE_GIB.min && db.allocatedStorageGiB <= DB_STORAGE_GIB.max,
     `${field}.allocatedStorageGiB`,
     db.allocatedStorageGiB,
     `a whole number of GiB from ${DB_STORAGE_GIB.min} to ${DB_STORAGE_GIB.max}`,
   );
-  if (!whole(db.maxAllocatedStorageGiB) || db.maxAllocatedStorageGiB > DB_STORAGE_GIB.max) {
-    p.add(`${field}.maxAllocatedStorageGiB`, db.maxAllocatedStorageGiB, `a whole number of GiB up to ${DB_STORAGE_GIB.max}`);
-  } else if (storageOk && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
+  const ceilingOk = p.check(
+    whole(db.maxAllocatedStorageGiB) && db.maxAllocatedStorageGiB <= DB_STORAGE_GIB.max,
+    `${field}.maxAllocatedStorageGiB`,
+    db.maxAllocatedStorageGiB,
+    `a whole number of GiB up to ${DB_STORAGE_GIB.max}`,
+  );
+  if (storageOk && ceilingOk && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
     p.add(
       `${field}.allocatedStorageGiB`,
       db.allocatedStorageGiB,
       `at most the autoscaling ceiling maxAllocatedStorageGiB (${db.maxAllocatedStorageGiB})`,
     );
+  } else if (isUnresolved([db.allocatedStorageGiB, db.maxAllocatedStorageGiB])) {
+    // Either side only Terraform knows: the comparison is deferred with it.
+    p.add(`${field}.allocatedStorageGiB`, [db.allocatedStorageGiB, db.maxAllocatedStorageGiB], "at most the autoscaling ceiling maxAllocatedStorageGiB");
   }
   const minimum = production ? MIN_RECOVERY_DAYS.production : MIN_RECOVERY_DAYS.development;
   p.check(
@@ -74,6 +82,20 @@ export function checkDatabaseSizing(p: ProblemCollector, field: string, db: Data
       "false outside production: a non-production environment comes down with one terraform destroy",
     );
   }
+}
+
+/**
+ * The oldest PostgreSQL major this project accepts: the oldest in RDS standard support when the
+ * pinned major was chosen (RDS for PostgreSQL 13 left standard support in February 2026).
+ */
+export const MIN_POSTGRES_MAJOR = 14;
+/** A PostgreSQL major from {@link MIN_POSTGRES_MAJOR} up, written as its number only. */
+export const POSTGRES_MAJOR_PATTERN = /^(1[4-9]|[2-9][0-9])$/;
+export const POSTGRES_MAJOR_RULE = `a PostgreSQL major version from ${MIN_POSTGRES_MAJOR} up, the number only (e.g. "18"): minor versions come with automatic minor upgrades`;
+
+/** Checks an engine version: a supported PostgreSQL major, without a minor. */
+export function checkEngineVersion(p: ProblemCollector, field: string, version: string): void {
+  p.check(typeof version === "string" && POSTGRES_MAJOR_PATTERN.test(version), field, version, POSTGRES_MAJOR_RULE);
 }
 
 /** Checks a Performance Insights retention: 7 (free), a multiple of 31 up to 713, or 731. */

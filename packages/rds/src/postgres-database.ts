@@ -14,6 +14,7 @@ import {
   EncryptedLogGroup,
   fromAccount,
   iamPolicyDocument,
+  isUnresolved,
   Naming,
   ProblemCollector,
   requireProvider,
@@ -21,10 +22,11 @@ import {
   VERSIONS,
   movedFrom,
 } from "@qod/core";
-import { TerraformResource } from "cdktf";
+import { Fn, TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
   checkDatabaseSizing,
+  checkEngineVersion,
   checkPerformanceInsightsRetention,
   checkSnapshotIdentifier,
   DatabaseSizing,
@@ -42,6 +44,13 @@ export const POSTGRES_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 export interface PostgresDatabaseProps extends Partial<DatabaseSizing> {
   readonly naming: Naming;
   readonly vpcId: string;
+  /**
+   * PostgreSQL major version, the number only: minor versions come with automatic minor
+   * upgrades. The parameter group's family follows it (`postgres<major>`). A higher major on an
+   * existing instance is a major upgrade, which this construct does not allow (allow_major_version_upgrade is off).
+   * @default VERSIONS.rds.postgres
+   */
+  readonly engineVersion?: string;
   /** Database subnets (no internet route), two zones or more. */
   readonly subnetIds: readonly string[];
   /**
@@ -157,6 +166,8 @@ export class PostgresDatabase extends Construct {
     for (const [name] of sources) {
       p.check(/^[a-z][a-z0-9-]{0,31}$/.test(name), `allowedSecurityGroups.${name}`, name, "a name of 1-32 lowercase letters, digits or dashes, starting with a letter");
     }
+    const engineVersion = props.engineVersion ?? VERSIONS.rds.postgres.version;
+    checkEngineVersion(p, "engineVersion", engineVersion);
     const databaseName = props.databaseName ?? "qod";
     const masterUsername = props.masterUsername ?? "qod_admin";
     p.check(/^[a-z][a-z0-9_]{0,62}$/.test(databaseName), "databaseName", databaseName, "a lowercase identifier of 1-63 letters, digits, underscores");
@@ -221,11 +232,11 @@ export class PostgresDatabase extends Construct {
     // a name of its own while the old one still exists, so Terraform generates it from the prefix.
     this.parameterGroup = new DbParameterGroup(this, "Parameters", {
       namePrefix: `${identifier}-`,
-      family: VERSIONS.rds.parameterGroupFamily.version,
+      family: `postgres${engineVersion}`,
       description: `TLS-only, slow-statement logging for ${identifier}`,
       parameter: [
         { name: "rds.force_ssl", value: "1" },
-        { name: "log_min_duration_statement", value: String(slow) },
+        { name: "log_min_duration_statement", value: String(slow) }, // a number token stays one in the string
         { name: "log_lock_waits", value: "1" },
         { name: "log_statement", value: "ddl" },
       ],
@@ -291,7 +302,7 @@ export class PostgresDatabase extends Construct {
     this.instance = new DbInstance(this, "Resource", {
       identifier,
       engine: "postgres",
-      engineVersion: VERSIONS.rds.postgres.version,
+      engineVersion,
       autoMinorVersionUpgrade: true,
       allowMajorVersionUpgrade: false,
       instanceClass: sizing.instanceClass,
@@ -328,7 +339,9 @@ export class PostgresDatabase extends Construct {
       monitoringRoleArn: monitoringRole.arn,
       enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
       applyImmediately: false,
-      tags: { ...(props.tags ?? {}), Name: identifier },
+      tags: isUnresolved(props.tags)
+        ? Token.asStringMap(Fn.merge([props.tags, { Name: identifier }]))
+        : { ...(props.tags ?? {}), Name: identifier },
       dependsOn: logGroups.map((g) => g.logGroup),
     });
 

@@ -1,5 +1,5 @@
-import { Naming, VERSIONS } from "@qod/core";
-import { Testing } from "cdktf";
+import { Naming, Problem, recordDeferredChecks, VERSIONS } from "@qod/core";
+import { TerraformVariable, Testing, Token } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { PostgresDatabase, PostgresDatabaseProps } from "../src";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
@@ -222,5 +222,81 @@ describe("PostgresDatabase validation", () => {
     ["the backup window is malformed", { backupWindow: "2am-3am" }, /backupWindow: got "2am-3am"/],
   ])("fails when %s", (_, props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+});
+
+describe("PostgresDatabase engine version", () => {
+  it("runs the given PostgreSQL major with a parameter group of its family", () => {
+    const json = synth({ engineVersion: "16" });
+    expect(onlyResource(json, "aws_db_instance").engine_version).toBe("16");
+    expect(onlyResource(json, "aws_db_parameter_group").family).toBe("postgres16");
+  });
+
+  it("derives the pinned family from the pinned major", () => {
+    expect(VERSIONS.rds.parameterGroupFamily.version).toBe(`postgres${VERSIONS.rds.postgres.version}`);
+  });
+
+  it.each(["18.3", "13", "postgres18", ""])("fails for %j: the major only, 14 or later", (engineVersion) => {
+    expect(() => synth({ engineVersion })).toThrow(/engineVersion: got .*; allowed: a PostgreSQL major version from 14 up, the number only/);
+  });
+});
+
+describe("PostgresDatabase with Terraform variables (a generated module)", () => {
+  /** Synthesizes with the props `vars` names made Terraform variables; returns the JSON and the rules deferred to Terraform. */
+  function synthWithVariables(vars: Partial<Record<"slow" | "engine" | "allocated" | "ceiling" | "tags", true>>) {
+    let deferred: readonly Problem[] = [];
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        const variable = (name: string, type: string) => new TerraformVariable(scope, name, { type });
+        deferred = recordDeferredChecks(
+          () =>
+            new PostgresDatabase(scope, "Database", {
+              ...base,
+              ...(vars.slow ? { slowStatementMs: variable("slow", "number").numberValue } : {}),
+              ...(vars.engine ? { engineVersion: variable("engine", "string").stringValue } : {}),
+              ...(vars.allocated ? { allocatedStorageGiB: variable("allocated", "number").numberValue } : {}),
+              ...(vars.ceiling ? { maxAllocatedStorageGiB: variable("ceiling", "number").numberValue } : {}),
+              ...(vars.tags ? { tags: Token.asStringMap(variable("tags", "map(string)").value) } : {}),
+            }),
+        ).deferred;
+      }),
+    ) as TfJson;
+    return { json, deferred: deferred.map((p) => `${p.field}: ${p.allowed}`) };
+  }
+
+  it("logs slow statements at the variable's value, not at the digits of its placeholder", () => {
+    const { json, deferred } = synthWithVariables({ slow: true });
+    const params = onlyResource(json, "aws_db_parameter_group").parameter;
+    expect(params).toContainEqual({ name: "log_min_duration_statement", value: "${var.slow}" });
+    expect(deferred).toEqual(["slowStatementMs: a whole number of milliseconds"]);
+  });
+
+  it("takes the parameter group's family from the engine version variable", () => {
+    const { json, deferred } = synthWithVariables({ engine: true });
+    expect(onlyResource(json, "aws_db_instance").engine_version).toBe("${var.engine}");
+    expect(onlyResource(json, "aws_db_parameter_group").family).toBe("postgres${var.engine}");
+    expect(deferred).toEqual([expect.stringMatching(/^engineVersion: /)]);
+  });
+
+  it("defers the storage ceiling's rules when it is a variable, instead of passing it unchecked", () => {
+    const { json, deferred } = synthWithVariables({ ceiling: true });
+    expect(onlyResource(json, "aws_db_instance").max_allocated_storage).toBe("${var.ceiling}");
+    expect(deferred).toEqual([
+      "database.maxAllocatedStorageGiB: a whole number of GiB up to 65536",
+      "database.allocatedStorageGiB: at most the autoscaling ceiling maxAllocatedStorageGiB",
+    ]);
+  });
+
+  it("defers both storage rules when the allocated storage is a variable", () => {
+    const { deferred } = synthWithVariables({ allocated: true });
+    expect(deferred).toEqual([
+      "database.allocatedStorageGiB: a whole number of GiB from 20 to 65536",
+      "database.allocatedStorageGiB: at most the autoscaling ceiling maxAllocatedStorageGiB",
+    ]);
+  });
+
+  it("merges the tags variable with the Name tag in Terraform", () => {
+    const { json } = synthWithVariables({ tags: true });
+    expect(onlyResource(json, "aws_db_instance").tags).toBe('${merge(var.tags, {"Name" = "qod-dev-postgres"})}');
   });
 });
