@@ -3,9 +3,10 @@
  * defined next to its construct.
  */
 import { listedModule, ModuleDefinition } from "@qod/core";
+import { rdsModule } from "@qod/rds";
 import { vpcModule } from "@qod/vpc";
 
-export const MODULE_DEFINITIONS: readonly ModuleDefinition[] = [listedModule(vpcModule)];
+export const MODULE_DEFINITIONS: readonly ModuleDefinition[] = [listedModule(vpcModule), listedModule(rdsModule)];
 
 /**
  * How modules/examples/complete wires the modules: per module, the inputs that take another
@@ -14,4 +15,10 @@ export const MODULE_DEFINITIONS: readonly ModuleDefinition[] = [listedModule(vpc
  */
 export const MODULE_EXAMPLE_WIRING: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   vpc: { project: "local.project", environment: "local.environment", cluster_name: '"${local.project}-${local.environment}-eks"' },
+  rds: {
+    project: "local.project",
+    environment: "local.environment",
+    vpc_id: "module.vpc.vpc_id",
+    subnet_ids: "module.vpc.database_subnet_ids",
+  },
 };

@@ -1,2 +1,3 @@
 export * from "./postgres-database";
 export * from "./config";
+export * from "./module";
