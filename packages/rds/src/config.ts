@@ -98,6 +98,33 @@ export function checkEngineVersion(p: ProblemCollector, field: string, version: 
   p.check(typeof version === "string" && POSTGRES_MAJOR_PATTERN.test(version), field, version, POSTGRES_MAJOR_RULE);
 }
 
+/** The days of a maintenance window, in the order its minutes of the week count them. */
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const DAY_MINUTES = 24 * 60;
+const WEEK_MINUTES = 7 * DAY_MINUTES;
+
+/**
+ * Whether a daily backup window (`hh:mm-hh:mm`) and a weekly maintenance window
+ * (`ddd:hh:mm-ddd:hh:mm`), both well-formed and in UTC, share a minute: RDS refuses that. Either
+ * may run past midnight (the maintenance window past Sunday); windows that only touch do not overlap.
+ */
+export function windowsOverlap(backupWindow: string, maintenanceWindow: string): boolean {
+  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const weekly = (dddhhmm: string) => WEEKDAYS.indexOf(dddhhmm.slice(0, 3) as (typeof WEEKDAYS)[number]) * DAY_MINUTES + minutes(dddhhmm.slice(4));
+  const [backupFrom, backupTo] = backupWindow.split("-");
+  const [maintenanceFrom, maintenanceTo] = maintenanceWindow.split("-");
+  const backupStart = minutes(backupFrom);
+  const backupLength = (minutes(backupTo) - backupStart + DAY_MINUTES) % DAY_MINUTES;
+  const maintenanceStart = weekly(maintenanceFrom);
+  const maintenanceEnd = maintenanceStart + ((weekly(maintenanceTo) - maintenanceStart + WEEK_MINUTES) % WEEK_MINUTES);
+  // Every day's backup from the Sunday before the week to the second week's end, where a maintenance window past Sunday ends.
+  for (let day = -1; day < 14; day++) {
+    const start = day * DAY_MINUTES + backupStart;
+    if (start < maintenanceEnd && maintenanceStart < start + backupLength) return true;
+  }
+  return false;
+}
+
 /** Checks a Performance Insights retention: 7 (free), a multiple of 31 up to 713, or 731. */
 export function checkPerformanceInsightsRetention(p: ProblemCollector, field: string, days: number): void {
   p.check(

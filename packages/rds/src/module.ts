@@ -1,5 +1,5 @@
 import { MIN_PRODUCTION_LOG_DAYS, MIN_RECOVERY_DAYS, ModuleDefinition, Naming, sharedValidations, VERSIONS } from "@qod/core";
-import { DB_INSTANCE_CLASS_PATTERN, DB_STORAGE_GIB, MIN_POSTGRES_MAJOR, POSTGRES_MAJOR_PATTERN, RDS_SNAPSHOT_IDENTIFIER_RULE } from "./config";
+import { DB_INSTANCE_CLASS_PATTERN, DB_STORAGE_GIB, MIN_POSTGRES_MAJOR, POSTGRES_MAJOR_PATTERN, RDS_SNAPSHOT_IDENTIFIER_RULE, WEEKDAYS } from "./config";
 import { POSTGRES_LOG_EXPORTS, POSTGRES_PORT, PostgresDatabase } from "./postgres-database";
 
 /** The inputs of the `rds` module, by variable name. */
@@ -33,6 +33,25 @@ const DAY = "(mon|tue|wed|thu|fri|sat|sun)";
 /** Whole numbers within bounds, robust to a fractional value. */
 const wholeWithin = (variable: string, min: number, max: number) =>
   `floor(var.${variable}) == var.${variable} && var.${variable} >= ${min} && var.${variable} <= ${max}`;
+
+/** Minutes into the day of `hh:mm` at `offset` in `text` (an HCL expression). */
+const minutesAt = (text: string, offset: number) => `(tonumber(substr(${text}, ${offset}, 2)) * 60 + tonumber(substr(${text}, ${offset + 3}, 2)))`;
+/** Minutes into the week of `ddd:hh:mm` at `offset` in `text`. */
+const weekMinutesAt = (text: string, offset: number) =>
+  `(index([${WEEKDAYS.map((d) => `"${d}"`).join(", ")}], substr(${text}, ${offset}, 3)) * 1440 + ${minutesAt(text, offset + 4)})`;
+/**
+ * `windowsOverlap` in HCL: no day's backup window, from the Sunday before the week to the second
+ * week's end, shares a minute with the maintenance window. `try` leaves malformed windows to the
+ * format rules.
+ */
+const WINDOWS_APART = (() => {
+  const backupStart = minutesAt("var.backup_window", 0);
+  const backupLength = `((${minutesAt("var.backup_window", 6)} - ${backupStart} + 1440) % 1440)`;
+  const maintenanceStart = weekMinutesAt("var.maintenance_window", 0);
+  const maintenanceEnd = `(${maintenanceStart} + ((${weekMinutesAt("var.maintenance_window", 10)} - ${maintenanceStart} + 10080) % 10080))`;
+  const start = `(day * 1440 + ${backupStart})`;
+  return `try(alltrue([for day in range(-1, 14) : !(${start} < ${maintenanceEnd} && ${maintenanceStart} < ${start} + ${backupLength})]), true)`;
+})();
 
 /**
  * The `PostgresDatabase` construct as a Terraform module, with the production rules: Multi-AZ,
@@ -227,7 +246,7 @@ export const rdsModule: ModuleDefinition<RdsModuleInputs> = {
     },
     backup_window: {
       type: "string",
-      description: "Daily backup window (UTC), `hh:mm-hh:mm`; it must not overlap the maintenance window (RDS refuses that).",
+      description: "Daily backup window (UTC), `hh:mm-hh:mm`; it must not overlap the maintenance window (maintenance_window's validation checks that).",
       default: "02:00-03:00",
       validations: [
         {
@@ -240,7 +259,7 @@ export const rdsModule: ModuleDefinition<RdsModuleInputs> = {
     },
     maintenance_window: {
       type: "string",
-      description: "Weekly maintenance window (UTC), `ddd:hh:mm-ddd:hh:mm` with ddd one of mon..sun; it must not overlap the backup window (RDS refuses that).",
+      description: "Weekly maintenance window (UTC), `ddd:hh:mm-ddd:hh:mm` with ddd one of mon..sun; it must not overlap the daily backup window.",
       default: "sun:03:30-sun:04:30",
       validations: [
         {
@@ -248,6 +267,12 @@ export const rdsModule: ModuleDefinition<RdsModuleInputs> = {
           errorMessage: "maintenance_window must be ddd:hh:mm-ddd:hh:mm (UTC).",
           enforces: ["maintenanceWindow"],
           rejects: ["03:30-04:30", "Sun:03:30-Sun:04:30", "sunday:03:30-sunday:04:30", "sun:3:30-sun:4:30"],
+        },
+        {
+          condition: WINDOWS_APART,
+          errorMessage: "maintenance_window must not overlap the daily backup window backup_window (RDS refuses overlapping windows).",
+          enforces: ["maintenanceWindow"],
+          rejects: ["sun:02:30-sun:03:30", "wed:01:00-wed:02:01", "sun:23:30-mon:02:30", "sat:12:00-mon:00:00"],
         },
       ],
     },

@@ -32,6 +32,7 @@ import {
   DatabaseSizing,
   RDS_SNAPSHOT_IDENTIFIER_PATTERN,
   RDS_SNAPSHOT_IDENTIFIER_RULE,
+  windowsOverlap,
 } from "./config";
 
 /** PostgreSQL's port. */
@@ -178,8 +179,14 @@ export class PostgresDatabase extends Construct {
     p.check(Number.isInteger(slow) && slow >= 0, "slowStatementMs", slow, "a whole number of milliseconds");
     const backupWindow = props.backupWindow ?? "02:00-03:00";
     const maintenanceWindow = props.maintenanceWindow ?? "sun:03:30-sun:04:30";
-    p.check(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(backupWindow), "backupWindow", backupWindow, "hh:mm-hh:mm (UTC)");
-    p.check(/^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/.test(maintenanceWindow), "maintenanceWindow", maintenanceWindow, "ddd:hh:mm-ddd:hh:mm (UTC)");
+    const backupOk = p.check(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(backupWindow), "backupWindow", backupWindow, "hh:mm-hh:mm (UTC)");
+    const maintenanceOk = p.check(/^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/.test(maintenanceWindow), "maintenanceWindow", maintenanceWindow, "ddd:hh:mm-ddd:hh:mm (UTC)");
+    // RDS refuses windows that overlap; either one only Terraform knows defers the rule.
+    if (isUnresolved([backupWindow, maintenanceWindow])) {
+      p.add("maintenanceWindow", [backupWindow, maintenanceWindow], "a window that does not overlap the daily backup window");
+    } else if (backupOk && maintenanceOk && windowsOverlap(backupWindow, maintenanceWindow)) {
+      p.add("maintenanceWindow", maintenanceWindow, `a window that does not overlap the daily backup window ${backupWindow}`);
+    }
     if (props.restoreFromSnapshot !== undefined) {
       checkSnapshotIdentifier(p, "restoreFromSnapshot", props.restoreFromSnapshot);
     }

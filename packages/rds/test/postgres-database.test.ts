@@ -1,7 +1,7 @@
 import { Naming, Problem, recordDeferredChecks, VERSIONS } from "@qod/core";
 import { TerraformVariable, Testing, Token } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { PostgresDatabase, PostgresDatabaseProps } from "../src";
+import { PostgresDatabase, PostgresDatabaseProps, windowsOverlap } from "../src";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
 
 const base: PostgresDatabaseProps = {
@@ -298,5 +298,27 @@ describe("PostgresDatabase with Terraform variables (a generated module)", () =>
   it("merges the tags variable with the Name tag in Terraform", () => {
     const { json } = synthWithVariables({ tags: true });
     expect(onlyResource(json, "aws_db_instance").tags).toBe('${merge(var.tags, {"Name" = "qod-dev-postgres"})}');
+  });
+});
+
+describe("PostgresDatabase backup and maintenance windows", () => {
+  it.each<[string, string, boolean]>([
+    ["02:00-03:00", "sun:03:30-sun:04:30", false],
+    ["02:00-03:00", "sun:03:00-sun:04:00", false], // touching is not overlapping
+    ["02:00-03:00", "sun:02:30-sun:03:30", true],
+    ["02:00-03:00", "wed:01:00-wed:02:01", true],
+    ["02:00-03:00", "sun:23:30-mon:02:30", true], // past Sunday into Monday's backup
+    ["02:00-03:00", "sat:12:00-mon:00:00", true], // over Sunday's backup
+    ["23:30-00:30", "mon:00:15-mon:01:00", true], // a backup past midnight
+    ["23:30-00:30", "mon:00:30-mon:01:00", false],
+    ["23:30-00:30", "sun:23:00-sun:23:30", false],
+  ])("backup %s and maintenance %s overlap: %s", (backupWindow, maintenanceWindow, overlap) => {
+    expect(windowsOverlap(backupWindow, maintenanceWindow)).toBe(overlap);
+  });
+
+  it("fails when the maintenance window overlaps the backup window", () => {
+    expect(() => synth({ maintenanceWindow: "sun:02:30-sun:03:30" })).toThrow(
+      /maintenanceWindow: got "sun:02:30-sun:03:30"; allowed: a window that does not overlap the daily backup window 02:00-03:00/,
+    );
   });
 });
