@@ -13,3 +13,13 @@ module "vpc" {
   vpc_cidr     = "10.20.0.0/16"
   cluster_name = "${local.project}-${local.environment}-eks"
 }
+
+module "rds" {
+  source = "../../rds"
+
+  project                   = local.project
+  environment               = local.environment
+  vpc_id                    = module.vpc.vpc_id
+  subnet_ids                = module.vpc.database_subnet_ids
+  cluster_security_group_id = "sg-0123456789abcdef0"
+}

@@ -8,6 +8,10 @@ terraform {
       source  = "hashicorp/aws"
       version = "6.25.0"
     }
+    random = {
+      source  = "hashicorp/random"
+      version = "3.9.0"
+    }
   }
 
   # State in the bucket the bootstrap stack creates (npm run cdktf -- deploy bootstrap, or your own
