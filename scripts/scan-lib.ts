@@ -199,7 +199,9 @@ export function toCheckResult(
 ): CheckResult {
   const dir = record.file_path.replace(/^\/+/, "").split("/").slice(0, -1).join("/");
   const location = root === "modules" ? `modules/${dir}` : dir;
-  let resource = record.resource;
+  // A module's resource checkov reached through the example's module call (`module.vpc.aws_x.y`)
+  // is the same resource as the module's own `aws_x.y`: its file already says which module.
+  let resource = root === "modules" ? record.resource.replace(/^(module\.[A-Za-z0-9_-]+\.)+/, "") : record.resource;
   const [type, ...rest] = resource.split(".");
   if (type === "resource" && rest.length > 0) {
     const name = rest.join(".");

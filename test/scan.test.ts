@@ -181,6 +181,11 @@ describe("judging checkov's results", () => {
       resource: "aws_vpc.this",
       file: "modules/vpc/main.tf",
     });
+    // Reached through the example's module call: the same resource of the same module.
+    expect(toCheckResult({ ...record, file_path: "/vpc/main.tf", resource: "module.vpc.aws_iam_policy_document.key" }, "modules")).toMatchObject({
+      location: "modules/vpc",
+      resource: "aws_iam_policy_document.key",
+    });
   });
 });
 
