@@ -110,7 +110,7 @@ export class ServiceAccountRole extends Construct {
 
 /** What a stack needs of a cluster to give its service accounts IAM roles (IRSA). */
 export interface ClusterIdentity {
-  /** The cluster's name (a literal: role names are derived from it). */
+  /** The cluster's name: role names are derived from it (a token defers their length rule to Terraform). */
   readonly clusterName: string;
   /** ARN of the cluster's IAM OIDC provider. */
   readonly oidcProviderArn: string;
@@ -131,7 +131,10 @@ export function serviceAccountRoleName(clusterName: string, namespace: string, s
   checkKubernetesName(p, "serviceAccount", serviceAccount);
   p.throwIfAny();
   const roleName = `${clusterName}-${namespace}-${serviceAccount}`;
-  if (roleName.length > MAX_ROLE_NAME_LENGTH) {
+  if (Token.isUnresolved(clusterName)) {
+    // Terraform decides the cluster name (a module variable): the length rule is deferred to it.
+    new ProblemCollector(subject).add("namespace/serviceAccount", roleName, `names short enough that the role name fits IAM's ${MAX_ROLE_NAME_LENGTH} characters`);
+  } else if (roleName.length > MAX_ROLE_NAME_LENGTH) {
     throw new ValidationError(subject, [
       {
         field: "namespace/serviceAccount",
