@@ -1,24 +1,39 @@
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { ValidationError, VERSIONS } from "@qod/core";
+import { ProblemCollector, ValidationError, VERSIONS } from "@qod/core";
+import { Fn, TerraformLocal, Token } from "cdktf";
+import { Construct } from "constructs";
 import { AddOnContext, HelmAddOn, HelmAddOnOptions } from "../helm-addon";
 import { HelmValues } from "../values";
 import { ADDON_CATALOG } from "../catalog";
 
 const SPEC = ADDON_CATALOG.clusterAutoscaler;
 
+const IMAGE_PINS = VERSIONS.clusterAutoscalerImage as Record<string, { version: string } | undefined>;
+const IMAGE_MINOR_RULE = `a minor with a Cluster Autoscaler image in VERSIONS.clusterAutoscalerImage (${Object.keys(VERSIONS.clusterAutoscalerImage).join(", ")})`;
+
 /** The Cluster Autoscaler image for a Kubernetes minor (its minor must equal the cluster's). */
 export function clusterAutoscalerImageTag(kubernetesVersion: string): string {
-  const pin = (VERSIONS.clusterAutoscalerImage as Record<string, { version: string } | undefined>)[kubernetesVersion];
+  const pin = IMAGE_PINS[kubernetesVersion];
   if (!pin) {
-    throw new ValidationError("cluster-autoscaler", [
-      {
-        field: "kubernetesVersion",
-        given: kubernetesVersion,
-        allowed: `a minor with a Cluster Autoscaler image in VERSIONS.clusterAutoscalerImage (${Object.keys(VERSIONS.clusterAutoscalerImage).join(", ")})`,
-      },
-    ]);
+    throw new ValidationError("cluster-autoscaler", [{ field: "kubernetesVersion", given: kubernetesVersion, allowed: IMAGE_MINOR_RULE }]);
   }
   return pin.version;
+}
+
+/**
+ * {@link clusterAutoscalerImageTag}, also for a minor Terraform decides (a module variable): then
+ * Terraform looks the tag up in a local of the pins (the rule is deferred to the variable's
+ * validation; `lookup` without a default fails the plan on a minor without a pin).
+ */
+export function clusterAutoscalerImageTagIn(scope: Construct, kubernetesVersion: string): string {
+  if (!Token.isUnresolved(kubernetesVersion)) return clusterAutoscalerImageTag(kubernetesVersion);
+  new ProblemCollector("cluster-autoscaler").add("kubernetesVersion", kubernetesVersion, IMAGE_MINOR_RULE);
+  const tags = new TerraformLocal(
+    scope,
+    "ImageTags",
+    Object.fromEntries(Object.entries(VERSIONS.clusterAutoscalerImage).map(([minor, pin]) => [minor, pin.version])),
+  );
+  return Token.asString(Fn.lookup(tags.expression, kubernetesVersion));
 }
 
 /** The ASG tags EKS managed node groups carry, which auto-discovery and the IAM conditions use. */
@@ -48,13 +63,13 @@ export class ClusterAutoscaler extends HelmAddOn {
     );
   }
 
-  protected defaultValues(context: AddOnContext): HelmValues {
+  protected defaultValues(context: AddOnContext, scope: Construct): HelmValues {
     const tags = autoscalerTags(context.cluster.clusterName);
     return {
       cloudProvider: "aws",
       awsRegion: context.region,
       autoDiscovery: { clusterName: context.cluster.clusterName, tags: [tags.enabled, tags.owned] },
-      image: { tag: clusterAutoscalerImageTag(context.kubernetesVersion) },
+      image: { tag: clusterAutoscalerImageTagIn(scope, context.kubernetesVersion) },
       extraArgs: {
         "balance-similar-node-groups": true,
         expander: "least-waste",

@@ -1,4 +1,5 @@
 import { ProblemCollector } from "@qod/core";
+import { Fn, Op, Token } from "cdktf";
 import { checkNoGrafanaPassword, checkPrometheusRetention, checkPrometheusStorage } from "../config";
 import { AddOnContext, HelmAddOn, HelmAddOnOptions } from "../helm-addon";
 import { HelmValues } from "../values";
@@ -28,6 +29,16 @@ export const PROMETHEUS_URL = `http://${SPEC.name}-prometheus.${SPEC.namespace}.
 
 /** Labels the Prometheus operator puts on Prometheus' pods: NetworkPolicies admit its scrapes by them. */
 export const PROMETHEUS_POD_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/name": "prometheus" };
+
+/** A number in a string: its digits, or Terraform's when the number is a token (a module variable). */
+function numberText(value: number): string {
+  return Token.isUnresolved(value) ? Token.asString(value) : String(value);
+}
+
+/** Prometheus' size-based retention, in GB: 85 % of the volume, rounded down (Terraform's `floor` for a token). */
+export function retentionSizeGb(storageGiB: number): string {
+  return Token.isUnresolved(storageGiB) ? Token.asString(Fn.floor(Op.mul(storageGiB, 0.85))) : String(Math.floor(storageGiB * 0.85));
+}
 
 /**
  * kube-prometheus-stack: the Prometheus operator, Prometheus (persistent gp3 volume tagged for
@@ -74,9 +85,9 @@ export class KubePrometheusStack extends HelmAddOn {
       kubeProxy: { enabled: false },
       prometheus: {
         prometheusSpec: {
-          retention: `${this.retentionDays}d`,
+          retention: `${numberText(this.retentionDays)}d`,
           // Keep a margin below the volume size so compaction never fills it.
-          retentionSize: `${Math.floor(this.storageGiB * 0.85)}GB`,
+          retentionSize: `${retentionSizeGb(this.storageGiB)}GB`,
           replicas: 1,
           serviceMonitorSelectorNilUsesHelmValues: false,
           podMonitorSelectorNilUsesHelmValues: false,
@@ -91,7 +102,7 @@ export class KubePrometheusStack extends HelmAddOn {
               spec: {
                 storageClassName: BACKED_UP_STORAGE_CLASS,
                 accessModes: ["ReadWriteOnce"],
-                resources: { requests: { storage: `${this.storageGiB}Gi` } },
+                resources: { requests: { storage: `${numberText(this.storageGiB)}Gi` } },
               },
             },
           },
