@@ -15,3 +15,4 @@ export * from "./addons/kube-prometheus-stack";
 export * from "./addons/external-secrets";
 export * from "./addons/fluent-bit";
 export * from "./addons/vertical-pod-autoscaler";
+export * from "./module";
