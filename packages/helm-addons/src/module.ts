@@ -3,6 +3,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { Release } from "@cdktf/provider-helm/lib/release";
+import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { EncryptedLogGroup, HOSTED_ZONE_ID_PATTERN, LOG_RETENTION_DAYS, MIN_PRODUCTION_LOG_DAYS, ModuleDefinition, sharedValidations, VERSIONS } from "@qod/core";
 import { MAX_ROLE_NAME_LENGTH } from "@qod/eks";
@@ -10,7 +11,6 @@ import { ADDON_CATALOG, ADDON_KEYS } from "./catalog";
 import { AddOnsConfig } from "./config";
 import { addOnsFromConfig } from "./from-config";
 import { PlatformAddOns } from "./platform-addons";
-import { BACKED_UP_STORAGE_CLASS, DEFAULT_STORAGE_CLASS } from "./addons/storage-classes";
 import { DEFAULT_SECRET_STORE } from "./addons/external-secrets";
 
 /** The inputs of the `helm-addons` module, by variable name. */
@@ -237,6 +237,7 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
         roleNames[name] = installation.role.role.name;
       }
     }
+    const storageClasses = addOns.installation(ADDON_CATALOG.storageClasses.name).resources.filter((r): r is StorageClassV1 => r instanceof StorageClassV1);
     const logs = addOns.node.findChild(ADDON_CATALOG.fluentBit.name).node.findChild("Logs");
     if (!(logs instanceof EncryptedLogGroup)) throw new Error("helm-addons module: fluent-bit made no log group");
     return {
@@ -244,8 +245,8 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
       irsa_role_arns: { value: roleArns, description: "ARNs of the add-ons' IRSA roles, by add-on name" },
       irsa_role_names: { value: roleNames, description: "Names of the add-ons' IRSA roles, by add-on name" },
       storage_class_names: {
-        value: [DEFAULT_STORAGE_CLASS, BACKED_UP_STORAGE_CLASS],
-        description: "The storage classes: the default encrypted gp3 one, and the one whose volumes AWS Backup selects",
+        value: storageClasses.map((c) => c.metadata.name),
+        description: "The storage classes, once they exist: the default encrypted gp3 one (gp3), and the one whose volumes AWS Backup selects (gp3-backup)",
       },
       cluster_secret_store_name: { value: DEFAULT_SECRET_STORE, description: "The ClusterSecretStore ExternalSecrets reference to read from Secrets Manager" },
       container_log_group_name: { value: logs.logGroup.name, description: "CloudWatch log group of the container logs (Fluent Bit writes there)" },

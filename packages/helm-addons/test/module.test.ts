@@ -89,6 +89,17 @@ describe("the helm-addons module", () => {
     expect(names).toHaveLength(5);
   });
 
+  it("outputs every release, every IRSA role and the storage classes, from the resources", () => {
+    const outputs = json.output ?? {};
+    expect(Object.keys(outputs.releases.value).sort()).toEqual(releases.map((r) => r.name).sort());
+    expect(outputs.releases.value["external-dns"].version).toMatch(/^\$\{helm_release\.add_ons_external_dns_release\.version\}$/);
+    expect(Object.keys(outputs.irsa_role_arns.value).sort()).toEqual(["aws-load-balancer-controller", "cluster-autoscaler", "external-dns", "external-secrets", "fluent-bit"]);
+    expect(outputs.storage_class_names.value).toEqual([
+      "${kubernetes_storage_class_v1.add_ons_storage_classes.metadata[0].name}",
+      "${kubernetes_storage_class_v1.add_ons_storage_classes_backed_up.metadata[0].name}",
+    ]);
+  });
+
   it("leaves to Terraform the rules on values only Terraform knows", () => {
     expect(new Set(deferred)).toEqual(
       new Set(["namespace/serviceAccount", "kubernetesVersion", "hostedZoneId", "retentionDays", "storageGiB", "logRetentionDays", "logGroupName"]),
