@@ -148,6 +148,26 @@ function interpolationEnd(line: string, from: number): number | undefined {
   return undefined;
 }
 
+/**
+ * `depends_on = ["aws_x.y"]` → `depends_on = [aws_x.y]`: cdktf writes the references as strings,
+ * which Terraform accepts only with a deprecation warning.
+ */
+export function unquoteDependsOn(hcl: string): string {
+  let inside = false;
+  return hcl
+    .split("\n")
+    .map((line) => {
+      if (/^\s*depends_on\s*=\s*\[.*\]\s*$/.test(line)) return line.replace(/"([A-Za-z0-9_.-]+)"/g, "$1");
+      if (/^\s*depends_on\s*=\s*\[\s*$/.test(line)) {
+        inside = true;
+        return line;
+      }
+      if (inside && /^\s*\]\s*$/.test(line)) inside = false;
+      return inside ? line.replace(/^(\s*)"([A-Za-z0-9_.-]+)"(,?)\s*$/, "$1$2$3") : line;
+    })
+    .join("\n");
+}
+
 /** A module rendered by cdktf: its HCL (one file, unformatted) and its Terraform JSON. */
 export interface RenderedModule {
   readonly hcl: string;
@@ -219,7 +239,7 @@ export type ModuleFiles = Record<string, string>;
  * blocks (the stacks' address history) do not belong to a new module and are dropped.
  */
 export function layOut(formatted: string, json: RenderedModule["json"], source: string, aliases: readonly string[] = []): ModuleFiles {
-  const blocks = splitBlocks(unwrapInterpolations(formatted));
+  const blocks = splitBlocks(unquoteDependsOn(unwrapInterpolations(formatted)));
   const header = `# ${generatedHeader(source)}\n\n`;
   const of = (kinds: readonly string[]) =>
     blocks

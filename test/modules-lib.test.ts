@@ -1,6 +1,6 @@
 import { isUnresolved, ProblemCollector, recordDeferredChecks, snakeCase, ValidationError } from "@qod/core";
 import { Token } from "cdktf";
-import { hclValue, splitBlocks, unwrapInterpolations, versionsTf, withoutTerraformBlock } from "../scripts/modules-lib";
+import { hclValue, splitBlocks, unquoteDependsOn, unwrapInterpolations, versionsTf, withoutTerraformBlock } from "../scripts/modules-lib";
 
 describe("splitBlocks", () => {
   it("splits formatted HCL into top-level blocks, keeping heredoc bodies whole and dropping the renderer's empty lines", () => {
@@ -106,5 +106,12 @@ describe("unwrapInterpolations", () => {
       '"${keep.me}"',
       "EOF",
     ]);
+  });
+});
+
+describe("unquoteDependsOn", () => {
+  it("turns cdktf's quoted depends_on entries into references, and nothing else", () => {
+    const hcl = ['  depends_on = [', '    "aws_internet_gateway.igw",', '  ]', '  name = "aws_internet_gateway.igw"', '  depends_on = ["helm_release.a", "helm_release.b"]'].join("\n");
+    expect(unquoteDependsOn(hcl).split("\n")).toEqual(['  depends_on = [', "    aws_internet_gateway.igw,", '  ]', '  name = "aws_internet_gateway.igw"', "  depends_on = [helm_release.a, helm_release.b]"]);
   });
 });

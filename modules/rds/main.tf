@@ -328,7 +328,7 @@ resource "aws_db_instance" "database" {
     aws_security_group.database_security_group.id
   ]
   depends_on = [
-    "aws_cloudwatch_log_group.database_logs_postgresql",
-    "aws_cloudwatch_log_group.database_logs_upgrade",
+    aws_cloudwatch_log_group.database_logs_postgresql,
+    aws_cloudwatch_log_group.database_logs_upgrade,
   ]
 }

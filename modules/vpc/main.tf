@@ -107,7 +107,7 @@ resource "aws_nat_gateway" "network_nat_gateway_a" {
     Name = "${var.project}-${var.environment}-nat-a"
   }
   depends_on = [
-    "aws_internet_gateway.network_internet_gateway",
+    aws_internet_gateway.network_internet_gateway,
   ]
 }
 
@@ -125,7 +125,7 @@ resource "aws_nat_gateway" "network_nat_gateway_b" {
     Name = "${var.project}-${var.environment}-nat-b"
   }
   depends_on = [
-    "aws_internet_gateway.network_internet_gateway",
+    aws_internet_gateway.network_internet_gateway,
   ]
 }
 
@@ -143,7 +143,7 @@ resource "aws_nat_gateway" "network_nat_gateway_c" {
     Name = "${var.project}-${var.environment}-nat-c"
   }
   depends_on = [
-    "aws_internet_gateway.network_internet_gateway",
+    aws_internet_gateway.network_internet_gateway,
   ]
 }
 

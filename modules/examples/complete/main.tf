@@ -23,3 +23,17 @@ module "rds" {
   subnet_ids                = module.vpc.database_subnet_ids
   cluster_security_group_id = "sg-0123456789abcdef0"
 }
+
+module "helm_addons" {
+  source = "../../helm-addons"
+
+  cluster_name                = "qod-prod-eks"
+  cluster_oidc_provider_arn   = "arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+  cluster_oidc_issuer_url     = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+  vpc_id                      = module.vpc.vpc_id
+  domain                      = "qod.example.com"
+  hosted_zone_id              = "Z0PRODQOD0EXAMPLE0001"
+  database_secret_arn         = module.rds.master_user_secret_arn
+  database_secret_kms_key_arn = module.rds.kms_key_arn
+  backup_tag_value            = "qod-prod"
+}

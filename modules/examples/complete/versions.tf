@@ -8,6 +8,14 @@ terraform {
       source  = "hashicorp/aws"
       version = "6.25.0"
     }
+    helm = {
+      source  = "hashicorp/helm"
+      version = "3.1.1"
+    }
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = "2.38.0"
+    }
     random = {
       source  = "hashicorp/random"
       version = "3.9.0"
