@@ -3,6 +3,7 @@ import {
   checkLogRetention,
   checkSectionObject,
   isNetworkAligned,
+  isUnresolved,
   parseCidr,
   PinnedVersion,
   ProblemCollector,
@@ -10,12 +11,21 @@ import {
   SUPPORTED_EKS_VERSIONS,
   VERSIONS,
 } from "@qod/core";
+import { Token } from "cdktf";
 
 /**
  * The cluster section of an environment's config and its rules. The same rule functions check
  * the config at the edge (`checkClusterConfig`) and the `eks` constructs' props, so both reject
  * the same input with the same words.
  */
+
+/**
+ * Whether `list` is a list only Terraform knows (a generated module's `list(string)` variable):
+ * its length and elements are not known here, so rules on them are deferred to Terraform.
+ */
+export function isListToken(list: unknown): boolean {
+  return Array.isArray(list) && Token.isUnresolved(list);
+}
 
 /** `family.size`: t3.medium, m6i.large, m7g.2xlarge, c6in.metal, u-6tb1.metal-24xl. */
 export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.([0-9]*xlarge|large|medium|small|micro|nano|metal(-[0-9]+xl)?)$/;
@@ -33,7 +43,7 @@ export function instanceTypeAllowed(type: unknown): string {
 }
 
 /** Graviton families: a `g` right after the generation digit (t4g, m7g, c7gn, r8gd). */
-const ARM_FAMILY_PATTERN = /^[a-z]+[0-9]+g[a-z]*\./;
+export const ARM_FAMILY_PATTERN = /^[a-z]+[0-9]+g[a-z]*\./;
 /** IAM role or user ARN (paths allowed). */
 export const IAM_PRINCIPAL_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 /** Cluster-level names used by `addNodeGroup`/`addFargateProfile` ids. */
@@ -99,7 +109,9 @@ export function checkNodeGroupSizing(
   production: boolean,
 ): void {
   const types = group.instanceTypes;
-  if (!Array.isArray(types) || types.length === 0) {
+  if (isListToken(types)) {
+    p.add(`${field}.instanceTypes`, types, "at least one EC2 instance type written <family>.<size>, all of one CPU architecture");
+  } else if (!Array.isArray(types) || types.length === 0) {
     p.add(`${field}.instanceTypes`, types, "at least one instance type such as t3.medium");
   } else {
     types.forEach((type, i) =>
@@ -128,6 +140,12 @@ export function checkNodeGroupSizing(
       `between minSize (${group.minSize}) and maxSize (${group.maxSize})`,
     );
   }
+  // A size only Terraform knows (a generated module's variable): the relations are its to check.
+  if ([group.minSize, group.maxSize, group.desiredSize].some((n) => isUnresolved(n))) {
+    const sizes = { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize };
+    p.add(`${field}.minSize`, sizes, `at most maxSize${production ? `, and at least ${MIN_PRODUCTION_NODES} in production` : ""}`);
+    p.add(`${field}.desiredSize`, sizes, "between minSize and maxSize");
+  }
   if (production && whole(group.minSize)) {
     p.check(
       group.minSize >= MIN_PRODUCTION_NODES,
@@ -154,6 +172,33 @@ export function checkNodeGroupSizing(
   }
 }
 
+/** IAM's limit on role names. */
+export const MAX_ROLE_NAME_LENGTH = 64;
+
+/** The add-ons' service accounts that get an IRSA role named `<cluster>-<namespace>-<serviceAccount>`. */
+export const ADDON_SERVICE_ACCOUNTS = {
+  "vpc-cni": { namespace: "kube-system", serviceAccount: "aws-node" },
+  "aws-ebs-csi-driver": { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" },
+} as const;
+
+/**
+ * The longest cluster name: EKS allows 100 characters, but the add-ons' IRSA role names
+ * (`<cluster>-kube-system-ebs-csi-controller-sa`) must fit IAM's 64.
+ */
+export const MAX_CLUSTER_NAME_LENGTH =
+  MAX_ROLE_NAME_LENGTH - Math.max(...Object.values(ADDON_SERVICE_ACCOUNTS).map((a) => `-${a.namespace}-${a.serviceAccount}`.length));
+
+/** EKS cluster names: letters, digits, `-` and `_`, starting with a letter or digit; at most {@link MAX_CLUSTER_NAME_LENGTH}. */
+export const CLUSTER_NAME_PATTERN = new RegExp(`^[0-9A-Za-z][0-9A-Za-z_-]{0,${MAX_CLUSTER_NAME_LENGTH - 1}}$`);
+
+/** What {@link checkClusterName} allows. */
+export const CLUSTER_NAME_RULE = `1-${MAX_CLUSTER_NAME_LENGTH} letters, digits, - and _, starting with a letter or digit (EKS allows 100 characters; ${MAX_CLUSTER_NAME_LENGTH} keeps the add-ons' IRSA role names <cluster>-kube-system-ebs-csi-controller-sa within IAM's ${MAX_ROLE_NAME_LENGTH})`;
+
+/** Checks a cluster name ({@link CLUSTER_NAME_RULE}). */
+export function checkClusterName(p: ProblemCollector, field: string, name: unknown): void {
+  p.check(typeof name === "string" && CLUSTER_NAME_PATTERN.test(name), field, name, CLUSTER_NAME_RULE);
+}
+
 /** Checks a node group or Fargate profile name. */
 export function checkGroupName(p: ProblemCollector, field: string, name: string): void {
   p.check(GROUP_NAME_PATTERN.test(name), field, name, "lowercase letters, digits and dashes, starting with a letter, 1-20 characters");
@@ -168,16 +213,21 @@ export type EksAddonPins = Readonly<Record<string, Readonly<Partial<Record<EksAd
 
 const hasOwn = (table: object, key: unknown): boolean => typeof key === "string" && Object.prototype.hasOwnProperty.call(table, key);
 
+/** The Kubernetes minors a cluster can run: in `SUPPORTED_EKS_VERSIONS`, with a pin for every add-on in `pins`. */
+export function usableKubernetesVersions(pins: EksAddonPins = VERSIONS.eksAddons): string[] {
+  const pinned = (minor: string) => hasOwn(pins, minor) && EKS_ADDONS.every((addon) => pins[minor][addon] !== undefined);
+  return Object.keys(SUPPORTED_EKS_VERSIONS).filter(pinned);
+}
+
 /**
  * Checks the Kubernetes version: a minor of `SUPPORTED_EKS_VERSIONS` that has a pin for every
  * add-on in `pins` (a minor without them is not supported: `CreateAddon` would fail on it).
  */
 export function checkKubernetesVersion(p: ProblemCollector, field: string, version: string, pins: EksAddonPins = VERSIONS.eksAddons): void {
-  const pinned = (minor: string) => hasOwn(pins, minor) && EKS_ADDONS.every((addon) => pins[minor][addon] !== undefined);
-  const usable = Object.keys(SUPPORTED_EKS_VERSIONS).filter(pinned);
+  const usable = usableKubernetesVersions(pins);
   if (!hasOwn(SUPPORTED_EKS_VERSIONS, version)) {
     p.add(field, version, `one of the supported EKS versions: ${usable.join(", ")}`);
-  } else if (!pinned(version)) {
+  } else if (!usable.includes(version)) {
     const missing = EKS_ADDONS.filter((addon) => !hasOwn(pins, version) || pins[version][addon] === undefined);
     p.add(
       field,
@@ -197,6 +247,10 @@ export function eksAddonPins(kubernetesVersion: string, pins: EksAddonPins = VER
 
 /** Checks the CIDRs allowed to reach the public API endpoint; production never allows the world. */
 export function checkEndpointCidrs(p: ProblemCollector, field: string, cidrs: readonly string[], production: boolean): void {
+  if (isListToken(cidrs)) {
+    p.add(field, cidrs, `IPv4 CIDRs with no host bits set${production ? ", never 0.0.0.0/0 in production" : ""}`);
+    return;
+  }
   if (!Array.isArray(cidrs)) {
     p.add(field, cidrs, "a list of CIDRs (empty: private endpoint only)");
     return;
@@ -262,7 +316,8 @@ export function checkPrivateEndpointAccess(
   }
   const cidrs = access?.cidrs ?? [];
   const groups = access?.securityGroupIds ?? [];
-  if (!Array.isArray(cidrs)) p.add(`${field}.cidrs`, cidrs, 'a list of IPv4 CIDRs, e.g. ["10.200.0.0/22"]');
+  if (isListToken(cidrs)) p.add(`${field}.cidrs`, cidrs, "IPv4 CIDRs with no host bits set, never /0, each once");
+  else if (!Array.isArray(cidrs)) p.add(`${field}.cidrs`, cidrs, 'a list of IPv4 CIDRs, e.g. ["10.200.0.0/22"]');
   else {
     cidrs.forEach((cidr, i) => {
       const parsed = typeof cidr === "string" ? parseCidr(cidr) : undefined;
@@ -271,7 +326,8 @@ export function checkPrivateEndpointAccess(
       else if (cidrs.indexOf(cidr) !== i) p.add(`${field}.cidrs[${i}]`, cidr, "each CIDR once (this one is a duplicate)");
     });
   }
-  if (!Array.isArray(groups)) p.add(`${field}.securityGroupIds`, groups, 'a list of security group ids, e.g. ["sg-0123456789abcdef0"]');
+  if (isListToken(groups)) p.add(`${field}.securityGroupIds`, groups, "security group ids (sg- and 8 or 17 hex digits), each once");
+  else if (!Array.isArray(groups)) p.add(`${field}.securityGroupIds`, groups, 'a list of security group ids, e.g. ["sg-0123456789abcdef0"]');
   else {
     groups.forEach((id, i) => {
       if (typeof id !== "string" || !SECURITY_GROUP_ID_PATTERN.test(id)) {
@@ -279,13 +335,16 @@ export function checkPrivateEndpointAccess(
       } else if (groups.indexOf(id) !== i) p.add(`${field}.securityGroupIds[${i}]`, id, "each security group once (this one is a duplicate)");
     });
   }
-  const none = Array.isArray(cidrs) && Array.isArray(groups) && cidrs.length + groups.length === 0;
-  if (options.production && Array.isArray(options.publicAccessCidrs) && options.publicAccessCidrs.length === 0 && none) {
-    p.add(
-      field,
-      access,
-      "at least one CIDR or security group of the admin network (VPN, bastion, CI runners) in production when endpointPublicAccessCidrs is empty: otherwise only the cluster's own members reach the API",
-    );
+  const lists = [cidrs, groups, options.publicAccessCidrs];
+  const unknown = lists.find(isListToken);
+  const known = lists.filter((l) => !isListToken(l));
+  const named = known.some((l) => Array.isArray(l) && l.length > 0);
+  const wellFormed = known.every((l) => Array.isArray(l));
+  const reachable = "at least one CIDR or security group of the admin network (VPN, bastion, CI runners) in production when endpointPublicAccessCidrs is empty: otherwise only the cluster's own members reach the API";
+  if (options.production && unknown !== undefined && !named) {
+    p.add(field, unknown, reachable); // Terraform knows whether the lists are empty
+  } else if (options.production && wellFormed && !named) {
+    p.add(field, access, reachable);
   }
 }
 
@@ -294,6 +353,10 @@ export function checkPrivateEndpointAccess(
  * are keyed by it).
  */
 export function checkAdminPrincipals(p: ProblemCollector, field: string, arns: readonly string[]): void {
+  if (isListToken(arns)) {
+    p.add(field, arns, "at least one IAM role or user ARN, each once");
+    return;
+  }
   if (!Array.isArray(arns) || arns.length === 0) {
     p.add(field, arns, "at least one IAM role ARN (the cluster creator gets no implicit admin)");
     return;

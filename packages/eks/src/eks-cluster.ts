@@ -25,11 +25,13 @@ import {
   serviceTrustPolicy,
   VERSIONS,
 } from "@qod/core";
-import { dependable } from "cdktf";
+import { dependable, Fn, Op, TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
+  ADDON_SERVICE_ACCOUNTS,
   arnName,
   checkAdminPrincipals,
+  checkClusterName,
   checkEndpointCidrs,
   checkFargateNamespaces,
   checkGroupName,
@@ -39,8 +41,10 @@ import {
   constructKey,
   EksAddonName,
   eksAddonPins,
+  isListToken,
   KARPENTER_DISCOVERY_TAG,
   PrivateEndpointAccess,
+  usableKubernetesVersions,
 } from "./config";
 import { ManagedNodeGroup, NodeGroupOptions } from "./node-group";
 import { createServiceAccountRole, ServiceAccountPermissions, ServiceAccountRole, STS_AUDIENCE } from "./service-account-role";
@@ -62,7 +66,8 @@ export const CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
 export interface EksClusterProps {
   readonly naming: Naming;
   /**
-   * Cluster name.
+   * Cluster name: 1-30 letters, digits, `-` and `_`, starting with a letter or digit (EKS allows
+   * 100 characters; 30 keeps the add-ons' IRSA role names within IAM's 64, see `CLUSTER_NAME_RULE`).
    * @default naming.name("eks")
    */
   readonly clusterName?: string;
@@ -120,6 +125,7 @@ export interface FargateProfileOptions {
 function validate(path: string, props: EksClusterProps): void {
   const p = new ProblemCollector(`EksCluster props at ${path}`);
   const production = props.production ?? false;
+  checkClusterName(p, "clusterName", props.clusterName ?? props.naming.name("eks"));
   checkKubernetesVersion(p, "kubernetesVersion", props.kubernetesVersion ?? VERSIONS.eks.kubernetes.version);
   checkEndpointCidrs(p, "endpointPublicAccessCidrs", props.endpointPublicAccessCidrs ?? [], production);
   checkPrivateEndpointAccess(p, "privateEndpointAccess", props.privateEndpointAccess, {
@@ -127,7 +133,7 @@ function validate(path: string, props: EksClusterProps): void {
     publicAccessCidrs: props.endpointPublicAccessCidrs ?? [],
   });
   checkAdminPrincipals(p, "adminPrincipalArns", props.adminPrincipalArns);
-  p.check(props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones (EKS requires two)");
+  p.check(!isListToken(props.subnetIds) && props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones (EKS requires two)");
   if (props.logRetentionDays !== undefined) checkLogRetention(p, "logRetentionDays", props.logRetentionDays);
   if (props.karpenterDiscovery !== undefined) checkKarpenterDiscovery(p, "karpenterDiscovery", props.karpenterDiscovery);
   const tagKeys = new Map<string, string>();
@@ -233,6 +239,8 @@ export class EksCluster extends Construct {
     });
 
     const publicCidrs = [...(props.endpointPublicAccessCidrs ?? [])];
+    // CIDRs only Terraform knows (a generated module's variable): it decides whether the endpoint is public.
+    const publicAccess = isListToken(publicCidrs) ? Op.gte(Fn.lengthOf(publicCidrs), 1) : publicCidrs.length > 0;
     const kubernetesVersion = props.kubernetesVersion ?? VERSIONS.eks.kubernetes.version;
     this.kubernetesVersion = kubernetesVersion;
     this.cluster = new TfEksCluster(this, "Resource", {
@@ -244,8 +252,12 @@ export class EksCluster extends Construct {
       vpcConfig: {
         subnetIds: [...props.subnetIds],
         endpointPrivateAccess: true,
-        endpointPublicAccess: publicCidrs.length > 0,
-        publicAccessCidrs: publicCidrs.length > 0 ? publicCidrs : undefined,
+        endpointPublicAccess: publicAccess,
+        publicAccessCidrs: isListToken(publicCidrs)
+          ? (Fn.conditional(publicAccess, publicCidrs, Token.nullValue()) as string[])
+          : publicCidrs.length > 0
+            ? publicCidrs
+            : undefined,
       },
       encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.secretsKey.arn } },
       enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
@@ -273,7 +285,7 @@ export class EksCluster extends Construct {
 
     // The admin network may reach the private endpoint; each rule keyed by its CIDR or group.
     const admins = props.privateEndpointAccess ?? {};
-    const apiIngress = (key: string, source: { cidrIpv4?: string; referencedSecurityGroupId?: string }, from: string) =>
+    const apiIngress = (key: string, source: { cidrIpv4?: string; referencedSecurityGroupId?: string }, from: string, forEach?: TerraformIterator) =>
       new VpcSecurityGroupIngressRule(this, `PrivateEndpointAccess-${constructKey(key)}`, {
         securityGroupId: this.clusterSecurityGroupId,
         description: `Kubernetes API (private endpoint) from the admin network: ${from}`,
@@ -281,9 +293,21 @@ export class EksCluster extends Construct {
         fromPort: 443,
         toPort: 443,
         ...source,
+        ...(forEach ? { forEach } : {}),
       });
-    for (const cidr of admins.cidrs ?? []) apiIngress(cidr, { cidrIpv4: cidr }, cidr);
-    for (const group of admins.securityGroupIds ?? []) apiIngress(group, { referencedSecurityGroupId: group }, group);
+    // A list only Terraform knows (a generated module's variable): one rule per entry through for_each, keyed by it.
+    const eachOf = (list: readonly string[]) => {
+      const each = TerraformIterator.fromList([...list]);
+      return { each, value: Token.asString(each.value) };
+    };
+    if (isListToken(admins.cidrs)) {
+      const { each, value } = eachOf(admins.cidrs ?? []);
+      apiIngress("cidrs", { cidrIpv4: value }, value, each);
+    } else for (const cidr of admins.cidrs ?? []) apiIngress(cidr, { cidrIpv4: cidr }, cidr);
+    if (isListToken(admins.securityGroupIds)) {
+      const { each, value } = eachOf(admins.securityGroupIds ?? []);
+      apiIngress("security-groups", { referencedSecurityGroupId: value }, value, each);
+    } else for (const group of admins.securityGroupIds ?? []) apiIngress(group, { referencedSecurityGroupId: group }, group);
 
     const oidc = new IamOpenidConnectProvider(this, "OidcProvider", {
       url: this.oidcIssuerUrl,
@@ -293,12 +317,12 @@ export class EksCluster extends Construct {
 
     // Access: cluster-admin for the configured principals only.
     // Keyed by the principal's name (validated unique), so reordering the list keeps every address.
-    props.adminPrincipalArns.forEach((principalArn, i) => {
-      const key = constructKey(arnName(principalArn));
+    const adminAccess = (key: string, principalArn: string, forEach?: TerraformIterator) => {
       const entry = new EksAccessEntry(this, `AdminAccess-${key}`, {
         clusterName: this.cluster.name,
         principalArn,
         type: "STANDARD",
+        ...(forEach ? { forEach } : {}),
       });
       const association = new EksAccessPolicyAssociation(this, `AdminAccess-${key}-Policy`, {
         clusterName: this.cluster.name,
@@ -306,11 +330,22 @@ export class EksCluster extends Construct {
         policyArn: `arn:${this.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`,
         accessScope: { type: "cluster" },
         dependsOn: [entry],
+        ...(forEach ? { forEach } : {}),
       });
-      // The index-keyed addresses of earlier versions.
-      movedFrom(entry, `AdminAccess${i}`);
-      movedFrom(association, `AdminAccess${i}Policy`);
-    });
+      return { entry, association };
+    };
+    if (isListToken(props.adminPrincipalArns)) {
+      // A list only Terraform knows (a generated module's variable): for_each, keyed by the ARN.
+      const { each, value } = eachOf(props.adminPrincipalArns);
+      adminAccess("principals", value, each);
+    } else {
+      props.adminPrincipalArns.forEach((principalArn, i) => {
+        const { entry, association } = adminAccess(constructKey(arnName(principalArn)), principalArn);
+        // The index-keyed addresses of earlier versions.
+        movedFrom(entry, `AdminAccess${i}`);
+        movedFrom(association, `AdminAccess${i}Policy`);
+      });
+    }
 
     // Nodes: the worker, ECR pull-only and SSM policies only (NODE_ROLE_POLICIES).
     this.nodeRole = new IamRole(this, "NodeRole", {
@@ -323,19 +358,25 @@ export class EksCluster extends Construct {
       (name) => new IamRolePolicyAttachment(this, `NodeRole${name}`, { role: this.nodeRole.name, policyArn: managedPolicy(name) }),
     );
 
-    // Managed add-ons, the builds pinned in core for the cluster's Kubernetes minor.
-    const addonPins = eksAddonPins(kubernetesVersion);
-    const cniRole = this.serviceAccountRole("kube-system", "aws-node", {
+    // Managed add-ons, the builds pinned in core for the cluster's Kubernetes minor. A minor only
+    // Terraform knows (a generated module's variable) looks the build up in a map of the usable minors.
+    const addonVersion = (name: EksAddonName): string => {
+      if (!Token.isUnresolved(kubernetesVersion)) return eksAddonPins(kubernetesVersion)[name].version;
+      const byMinor = Object.fromEntries(usableKubernetesVersions().map((minor) => [minor, eksAddonPins(minor)[name].version]));
+      return Token.asString(Fn.lookup(byMinor, kubernetesVersion));
+    };
+    const { "vpc-cni": cni, "aws-ebs-csi-driver": ebs } = ADDON_SERVICE_ACCOUNTS;
+    const cniRole = this.serviceAccountRole(cni.namespace, cni.serviceAccount, {
       managedPolicyArns: [managedPolicy("AmazonEKS_CNI_Policy")],
     });
-    const ebsRole = this.serviceAccountRole("kube-system", "ebs-csi-controller-sa", {
+    const ebsRole = this.serviceAccountRole(ebs.namespace, ebs.serviceAccount, {
       managedPolicyArns: [managedPolicy("service-role/AmazonEBSCSIDriverPolicy")],
     });
     const addon = (name: EksAddonName, extra: { serviceAccountRoleArn?: string; configurationValues?: string } = {}) =>
       new EksAddon(this, `Addon-${name}`, {
         clusterName: this.cluster.name,
         addonName: name,
-        addonVersion: addonPins[name].version,
+        addonVersion: addonVersion(name),
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         ...extra,

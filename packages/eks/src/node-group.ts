@@ -1,8 +1,17 @@
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { ProblemCollector } from "@qod/core";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import { architectureOf, checkGroupName, checkNodeGroupSizing, checkReleaseVersion, NodeGroupSizing } from "./config";
+import {
+  ARM_FAMILY_PATTERN,
+  architectureOf,
+  checkGroupName,
+  checkNodeGroupSizing,
+  checkReleaseVersion,
+  isListToken,
+  NodeGroupSizing,
+} from "./config";
 
 export interface NodeGroupOptions extends NodeGroupSizing {
   /**
@@ -39,6 +48,12 @@ export interface ManagedNodeGroupProps extends NodeGroupOptions {
 
 /** EKS AMI type for an architecture (Amazon Linux 2023). */
 export function amiTypeFor(instanceTypes: readonly string[]): string {
+  if (isListToken(instanceTypes)) {
+    // Types only Terraform knows (a generated module's variable): the same test of the first type, in Terraform.
+    const pattern = ARM_FAMILY_PATTERN.source.replace(/\\\./g, "[.]");
+    const arm = Fn.can(Fn.regex(pattern, Token.asString(Fn.element(instanceTypes, 0))));
+    return Token.asString(Fn.conditional(arm, "AL2023_ARM_64_STANDARD", "AL2023_x86_64_STANDARD"));
+  }
   return architectureOf(instanceTypes[0]) === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
@@ -62,7 +77,7 @@ export class ManagedNodeGroup extends Construct {
     }
     if (props.production) {
       p.check(
-        props.subnetIds.length >= 3,
+        !isListToken(props.subnetIds) && props.subnetIds.length >= 3,
         "subnetIds",
         props.subnetIds,
         "subnets in at least 3 zones in production, so the group spans 3 zones",

@@ -5,7 +5,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { checkKubernetesName, movedFrom, ProblemCollector, ValidationError } from "@qod/core";
 import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { arnName, constructKey } from "./config";
+import { arnName, constructKey, MAX_ROLE_NAME_LENGTH } from "./config";
 
 /** The audience EKS-issued service-account tokens carry for STS. */
 export const STS_AUDIENCE = "sts.amazonaws.com";
@@ -110,16 +110,13 @@ export class ServiceAccountRole extends Construct {
 
 /** What a stack needs of a cluster to give its service accounts IAM roles (IRSA). */
 export interface ClusterIdentity {
-  /** The cluster's name: role names are derived from it (a token defers their length rule to Terraform). */
+  /** The cluster's name (a literal: role names are derived from it). */
   readonly clusterName: string;
   /** ARN of the cluster's IAM OIDC provider. */
   readonly oidcProviderArn: string;
   /** The cluster's OIDC issuer URL. */
   readonly oidcIssuerUrl: string;
 }
-
-/** IAM's limit on role names. */
-export const MAX_ROLE_NAME_LENGTH = 64;
 
 /**
  * The role name of `namespace/serviceAccount` on a cluster: `<cluster>-<namespace>-<serviceAccount>`,
@@ -129,12 +126,13 @@ export function serviceAccountRoleName(clusterName: string, namespace: string, s
   const p = new ProblemCollector(`${subject}(${JSON.stringify(namespace)}, ${JSON.stringify(serviceAccount)})`);
   checkKubernetesName(p, "namespace", namespace);
   checkKubernetesName(p, "serviceAccount", serviceAccount);
-  p.throwIfAny();
   const roleName = `${clusterName}-${namespace}-${serviceAccount}`;
   if (Token.isUnresolved(clusterName)) {
-    // Terraform decides the cluster name (a module variable): the length rule is deferred to it.
-    new ProblemCollector(subject).add("namespace/serviceAccount", roleName, `names short enough that the role name fits IAM's ${MAX_ROLE_NAME_LENGTH} characters`);
-  } else if (roleName.length > MAX_ROLE_NAME_LENGTH) {
+    // A cluster name only Terraform knows (a generated module's variable): the length is its to check.
+    p.add("clusterName", clusterName, `a cluster name short enough that "<cluster>-${namespace}-${serviceAccount}" fits IAM's ${MAX_ROLE_NAME_LENGTH} characters`);
+  }
+  p.throwIfAny();
+  if (!Token.isUnresolved(clusterName) && roleName.length > MAX_ROLE_NAME_LENGTH) {
     throw new ValidationError(subject, [
       {
         field: "namespace/serviceAccount",

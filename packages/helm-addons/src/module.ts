@@ -62,7 +62,7 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
         {
           condition: `length(var.cluster_name) <= ${HELM_ADDONS_MODULE_MAX_CLUSTER_NAME}`,
           errorMessage: `cluster_name must be at most ${HELM_ADDONS_MODULE_MAX_CLUSTER_NAME} characters: the longest IRSA role name, <cluster>-kube-system-aws-load-balancer-controller, must fit IAM's ${MAX_ROLE_NAME_LENGTH} characters.`,
-          enforces: ["namespace/serviceAccount"],
+          enforces: ["namespace/serviceAccount", "clusterName"],
           rejects: ["qod-production-eks-cluster", "a".repeat(HELM_ADDONS_MODULE_MAX_CLUSTER_NAME + 1)],
         },
         {
