@@ -3,12 +3,14 @@
  * defined next to its construct, in the order the example applies them.
  */
 import { listedModule, ModuleDefinition } from "@qod/core";
+import { eksModule } from "@qod/eks";
 import { helmAddOnsModule } from "@qod/helm-addons";
 import { rdsModule } from "@qod/rds";
 import { vpcModule } from "@qod/vpc";
 
 export const MODULE_DEFINITIONS: readonly ModuleDefinition[] = [
   listedModule(vpcModule),
+  listedModule(eksModule),
   listedModule(rdsModule),
   listedModule(helmAddOnsModule),
 ];
@@ -20,13 +22,24 @@ export const MODULE_DEFINITIONS: readonly ModuleDefinition[] = [
  */
 export const MODULE_EXAMPLE_WIRING: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   vpc: { project: "local.project", environment: "local.environment", cluster_name: '"${local.project}-${local.environment}-eks"' },
+  eks: {
+    project: "local.project",
+    environment: "local.environment",
+    cluster_name: '"${local.project}-${local.environment}-eks"',
+    subnet_ids: "module.vpc.private_subnet_ids",
+  },
   rds: {
     project: "local.project",
     environment: "local.environment",
     vpc_id: "module.vpc.vpc_id",
     subnet_ids: "module.vpc.database_subnet_ids",
+    cluster_security_group_id: "module.eks.cluster_security_group_id",
   },
   "helm-addons": {
+    cluster_name: "module.eks.cluster_name",
+    cluster_oidc_provider_arn: "module.eks.cluster_oidc_provider_arn",
+    cluster_oidc_issuer_url: "module.eks.cluster_oidc_issuer_url",
+    kubernetes_version: "module.eks.cluster_version",
     vpc_id: "module.vpc.vpc_id",
     database_secret_arn: "module.rds.master_user_secret_arn",
     database_secret_kms_key_arn: "module.rds.kms_key_arn",
