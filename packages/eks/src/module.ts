@@ -150,7 +150,7 @@ export const eksModule: ModuleDefinition<EksModuleInputs> = {
     private_endpoint_access_cidrs: {
       type: "list(string)",
       description:
-        "CIDRs of the admin network (VPN clients, a bastion or CI runner subnet) admitted to the private API endpoint on 443, each once, never /0. With no public CIDRs and no admin security group, at least one: otherwise nothing outside the cluster reaches the API.",
+        "CIDRs of the admin network (VPN clients, a bastion or CI runner subnet) admitted to the private API endpoint on 443, each once, never /0. With no public CIDRs and no admin security group, at least one: otherwise nothing outside the cluster reaches the API. Known at plan time (one rule per CIDR through for_each).",
       example: ["10.200.0.0/22"],
       validations: [
         ...cidrListValidations("private_endpoint_access_cidrs", "privateEndpointAccess.cidrs", "10.200.0.0/22"),
@@ -172,7 +172,7 @@ export const eksModule: ModuleDefinition<EksModuleInputs> = {
     },
     private_endpoint_access_security_group_ids: {
       type: "list(string)",
-      description: "Security groups (sg-…) of bastions or CI runners admitted to the private API endpoint on 443, each once.",
+      description: "Security groups (sg-…) of bastions or CI runners admitted to the private API endpoint on 443, each once. Known at plan time (one rule per group through for_each): pass existing groups, not ones created in the same apply.",
       default: [],
       validations: [
         {
@@ -193,7 +193,7 @@ export const eksModule: ModuleDefinition<EksModuleInputs> = {
     admin_principal_arns: {
       type: "list(string)",
       description:
-        "IAM role or user ARNs given cluster-admin through access entries (the cluster creator gets none): at least one, each with a name (the part after the last /) no other has.",
+        "IAM role or user ARNs given cluster-admin through access entries (the cluster creator gets none): at least one, each with a name (the part after the last /) no other has. Known at plan time (one access entry per ARN through for_each).",
       example: [ADMIN_ARN],
       validations: [
         {
