@@ -14,6 +14,18 @@ module "vpc" {
   cluster_name = "${local.project}-${local.environment}-eks"
 }
 
+module "eks" {
+  source = "../../eks"
+
+  project                       = local.project
+  environment                   = local.environment
+  owner                         = "platform-team"
+  cluster_name                  = "${local.project}-${local.environment}-eks"
+  subnet_ids                    = module.vpc.private_subnet_ids
+  private_endpoint_access_cidrs = ["10.200.0.0/22"]
+  admin_principal_arns          = ["arn:aws:iam::111122223333:role/platform-admin"]
+}
+
 module "rds" {
   source = "../../rds"
 
@@ -21,15 +33,16 @@ module "rds" {
   environment               = local.environment
   vpc_id                    = module.vpc.vpc_id
   subnet_ids                = module.vpc.database_subnet_ids
-  cluster_security_group_id = "sg-0123456789abcdef0"
+  cluster_security_group_id = module.eks.cluster_security_group_id
 }
 
 module "helm_addons" {
   source = "../../helm-addons"
 
-  cluster_name                = "qod-prod-eks"
-  cluster_oidc_provider_arn   = "arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
-  cluster_oidc_issuer_url     = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+  cluster_name                = module.eks.cluster_name
+  cluster_oidc_provider_arn   = module.eks.cluster_oidc_provider_arn
+  cluster_oidc_issuer_url     = module.eks.cluster_oidc_issuer_url
+  kubernetes_version          = module.eks.cluster_version
   vpc_id                      = module.vpc.vpc_id
   domain                      = "qod.example.com"
   hosted_zone_id              = "Z0PRODQOD0EXAMPLE0001"

@@ -102,7 +102,7 @@ describe("the helm-addons module", () => {
 
   it("leaves to Terraform the rules on values only Terraform knows", () => {
     expect(new Set(deferred)).toEqual(
-      new Set(["namespace/serviceAccount", "kubernetesVersion", "hostedZoneId", "retentionDays", "storageGiB", "logRetentionDays", "logGroupName"]),
+      new Set(["clusterName", "kubernetesVersion", "hostedZoneId", "retentionDays", "storageGiB", "logRetentionDays", "logGroupName"]),
     );
   });
 
@@ -156,6 +156,6 @@ describe("add-ons given Terraform values (tokens)", () => {
       }),
     );
     expect(result).toBeDefined();
-    expect(deferred.map((p) => p.field)).toEqual(["namespace/serviceAccount"]);
+    expect(deferred.map((p) => p.field)).toEqual(["clusterName"]);
   });
 });
