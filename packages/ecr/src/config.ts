@@ -1,4 +1,4 @@
-import { checkName, checkSectionObject, ProblemCollector, SectionContext } from "@qod/core";
+import { checkName, checkSectionObject, isUnresolved, ProblemCollector, SectionContext } from "@qod/core";
 
 /**
  * The registry section of an environment's config and its rules. The same rule functions check
@@ -60,7 +60,10 @@ export function checkRepositories(
   });
 }
 
-/** Checks the image lifecycle: untagged images kept 1-90 days, 1-1000 release images kept. */
+/**
+ * Checks the image lifecycle: untagged images kept 1-90 days, 1-1000 release images kept. A
+ * value only Terraform knows (a token) is left to Terraform (the rule is deferred).
+ */
 export function checkImageLifecycle(
   p: ProblemCollector,
   field: (name: string) => string,
@@ -68,8 +71,34 @@ export function checkImageLifecycle(
 ): void {
   const untagged = lifecycle.untaggedImageExpiryDays;
   const keep = lifecycle.keepReleaseImages;
-  p.check(Number.isInteger(untagged) && untagged >= 1 && untagged <= 90, field("untaggedImageExpiryDays"), untagged, "1 to 90 days");
-  p.check(Number.isInteger(keep) && keep >= 1 && keep <= 1000, field("keepReleaseImages"), keep, "1 to 1000 images");
+  const known = (value: number) => !isUnresolved(value) && Number.isInteger(value);
+  p.check(known(untagged) && untagged >= 1 && untagged <= 90, field("untaggedImageExpiryDays"), untagged, "1 to 90 days");
+  p.check(known(keep) && keep >= 1 && keep <= 1000, field("keepReleaseImages"), keep, "1 to 1000 images");
+}
+
+/** The start of a Docker image tag: a letter, digit or `_`, then up to 127 letters, digits, `_`, `.` or `-`. */
+export const IMAGE_TAG_PREFIX_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** What {@link checkReleaseTagPrefixes} allows, in its words. */
+export const RELEASE_TAG_PREFIXES_RULE = "at least one tag prefix (the lifecycle rule keeping release images needs one)";
+export const RELEASE_TAG_PREFIX_RULE = "the start of an image tag: a letter, digit or _, then letters, digits, _ . or - (128 characters at most)";
+
+/**
+ * Checks the tag prefixes that mark a release image: at least one (ECR refuses a `tagged` rule
+ * without one), each the start of a valid image tag. A list only Terraform knows is deferred.
+ */
+export function checkReleaseTagPrefixes(p: ProblemCollector, field: string, prefixes: readonly string[]): void {
+  // A Terraform list (a module's variable) is one token standing for the whole list: both rules are Terraform's.
+  if (isUnresolved(prefixes) && (!Array.isArray(prefixes) || prefixes.length === 1)) {
+    p.add(field, prefixes, `${RELEASE_TAG_PREFIXES_RULE}, each ${RELEASE_TAG_PREFIX_RULE}`);
+    return;
+  }
+  if (!Array.isArray(prefixes) || prefixes.length === 0) {
+    p.add(field, prefixes, RELEASE_TAG_PREFIXES_RULE);
+    return;
+  }
+  prefixes.forEach((prefix, i) => {
+    p.check(typeof prefix === "string" && IMAGE_TAG_PREFIX_PATTERN.test(prefix), `${field}[${i}]`, prefix, RELEASE_TAG_PREFIX_RULE);
+  });
 }
 
 /**

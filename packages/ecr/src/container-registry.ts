@@ -10,12 +10,45 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { accountAdministersKey, checkDrRegion, iamPolicyDocument, IamPolicy, Naming, ProblemCollector, serviceTrustPolicy, ValidationError } from "@qod/core";
-import { TerraformProvider } from "cdktf";
+import { Fn, TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
-import { checkImageLifecycle, checkRepositories } from "./config";
+import { checkImageLifecycle, checkReleaseTagPrefixes, checkRepositories } from "./config";
 
 /** What pulling an image needs, besides `ecr:GetAuthorizationToken`. */
 export const ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] as const;
+
+/**
+ * The repositories' lifecycle policy (and the replicas', through their creation template):
+ * untagged images expire after `untagged` days; the last `keep` images whose tag starts with a
+ * release prefix are kept. With values only Terraform knows (a generated module's variables),
+ * Terraform writes the JSON (`jsonencode`).
+ */
+export function imageLifecyclePolicy(untagged: number, keep: number, releaseTagPrefixes: readonly string[]): string {
+  const text = (n: number) => (Token.isUnresolved(n) ? Token.asString(n) : String(n));
+  const policy = {
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Expire untagged images after ${text(untagged)} days`,
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untagged },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the last ${text(keep)} release images`,
+        selection: {
+          tagStatus: "tagged",
+          tagPrefixList: [...releaseTagPrefixes],
+          countType: "imageCountMoreThan",
+          countNumber: keep,
+        },
+        action: { type: "expire" },
+      },
+    ],
+  };
+  const tokens = Token.isUnresolved(untagged) || Token.isUnresolved(keep) || Token.isUnresolved(releaseTagPrefixes) || releaseTagPrefixes.some((t) => Token.isUnresolved(t));
+  return tokens ? Fn.jsonencode(policy) : JSON.stringify(policy);
+}
 
 export interface ContainerRegistryProps {
   readonly naming: Naming;
@@ -168,6 +201,8 @@ export class ContainerRegistry extends Construct {
     const untagged = props.untaggedImageExpiryDays ?? 7;
     const keep = props.keepReleaseImages ?? 30;
     checkImageLifecycle(p, (name) => name, { untaggedImageExpiryDays: untagged, keepReleaseImages: keep });
+    const releaseTagPrefixes = props.releaseTagPrefixes ?? ["v"];
+    checkReleaseTagPrefixes(p, "releaseTagPrefixes", releaseTagPrefixes);
     if (props.production && props.forceDelete) {
       p.add("forceDelete", props.forceDelete, "false in production: repositories with images are never deleted by terraform destroy");
     }
@@ -182,27 +217,7 @@ export class ContainerRegistry extends Construct {
     // The key policy of the registry's key and of the replicas' key.
     const keyPolicy: IamPolicy = { Version: "2012-10-17", Statement: [accountAdministersKey(partition.partition, caller.accountId)] };
 
-    const lifecyclePolicy = JSON.stringify({
-      rules: [
-        {
-          rulePriority: 1,
-          description: `Expire untagged images after ${untagged} days`,
-          selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untagged },
-          action: { type: "expire" },
-        },
-        {
-          rulePriority: 2,
-          description: `Keep the last ${keep} release images`,
-          selection: {
-            tagStatus: "tagged",
-            tagPrefixList: [...(props.releaseTagPrefixes ?? ["v"])],
-            countType: "imageCountMoreThan",
-            countNumber: keep,
-          },
-          action: { type: "expire" },
-        },
-      ],
-    });
+    const lifecyclePolicy = imageLifecyclePolicy(untagged, keep, releaseTagPrefixes);
     const repositories: Record<string, ImageRepository> = {};
     if (props.replicasOf) {
       for (const service of props.repositories) repositories[service] = new ReplicaRepository(this, service, { name: repositoryName(service) });
