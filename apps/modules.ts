@@ -2,7 +2,9 @@
  * The generated HCL modules (`npm run modules` writes them to modules/): one per package, each
  * defined next to its construct, in the order the example applies them.
  */
+import { backupModule } from "@qod/backup";
 import { listedModule, ModuleDefinition } from "@qod/core";
+import { ecrModule } from "@qod/ecr";
 import { eksModule } from "@qod/eks";
 import { helmAddOnsModule } from "@qod/helm-addons";
 import { rdsModule } from "@qod/rds";
@@ -11,6 +13,8 @@ import { vpcModule } from "@qod/vpc";
 export const MODULE_DEFINITIONS: readonly ModuleDefinition[] = [
   listedModule(vpcModule),
   listedModule(eksModule),
+  listedModule(ecrModule),
+  listedModule(backupModule),
   listedModule(rdsModule),
   listedModule(helmAddOnsModule),
 ];
@@ -28,12 +32,15 @@ export const MODULE_EXAMPLE_WIRING: Readonly<Record<string, Readonly<Record<stri
     cluster_name: '"${local.project}-${local.environment}-eks"',
     subnet_ids: "module.vpc.private_subnet_ids",
   },
+  ecr: { project: "local.project", environment: "local.environment" },
+  backup: { project: "local.project", environment: "local.environment" },
   rds: {
     project: "local.project",
     environment: "local.environment",
     vpc_id: "module.vpc.vpc_id",
     subnet_ids: "module.vpc.database_subnet_ids",
     cluster_security_group_id: "module.eks.cluster_security_group_id",
+    tags: "{ (module.backup.selection_tag_key) = module.backup.selection_tag_value }",
   },
   "helm-addons": {
     cluster_name: "module.eks.cluster_name",
@@ -43,5 +50,7 @@ export const MODULE_EXAMPLE_WIRING: Readonly<Record<string, Readonly<Record<stri
     vpc_id: "module.vpc.vpc_id",
     database_secret_arn: "module.rds.master_user_secret_arn",
     database_secret_kms_key_arn: "module.rds.kms_key_arn",
+    backup_tag_key: "module.backup.selection_tag_key",
+    backup_tag_value: "module.backup.selection_tag_value",
   },
 };
