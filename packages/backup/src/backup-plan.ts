@@ -26,6 +26,7 @@ import {
   serviceTrustPolicy,
   movedFrom,
 } from "@qod/core";
+import { Fn, TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
 import { BackupRuleSizing, checkBackupRule, checkNotificationEmails, checkVaultLock, checkVaultLockPlacement, VaultLockOptions } from "./config";
 
@@ -250,18 +251,32 @@ export class BackupPlan extends Construct {
       backupVaultEvents: [...BACKUP_VAULT_EVENTS],
     });
     // Keyed by the address: reordering the list replaces no subscription (each would need confirming again).
-    (props.notificationEmails ?? []).forEach((email, i) => {
-      const subscription = new SnsTopicSubscription(this, `Email-${email}`, {
+    const emails = props.notificationEmails ?? [];
+    if (Token.isUnresolved(emails)) {
+      // A list only Terraform knows (a generated module's variable): Terraform keys them (for_each over the set).
+      const each = TerraformIterator.fromList([...emails]);
+      new SnsTopicSubscription(this, "Email", {
+        forEach: each,
         topicArn: this.topic.arn,
         protocol: "email",
-        endpoint: email,
+        endpoint: Token.asString(each.value),
         filterPolicy: JSON.stringify(FAILED_ONLY_FILTER),
       });
-      movedFrom(subscription, `Email${i}`); // the index-keyed address of earlier versions
-    });
+    } else {
+      emails.forEach((email, i) => {
+        const subscription = new SnsTopicSubscription(this, `Email-${email}`, {
+          topicArn: this.topic.arn,
+          protocol: "email",
+          endpoint: email,
+          filterPolicy: JSON.stringify(FAILED_ONLY_FILTER),
+        });
+        movedFrom(subscription, `Email${i}`); // the index-keyed address of earlier versions
+      });
+    }
 
     if (props.restoreTesting) {
-      const testName = name.replace(/-/g, "_");
+      // Restore testing names take no dashes; a name Terraform decides is rewritten by Terraform.
+      const testName = Token.isUnresolved(name) ? Fn.replace(name, "-", "_") : name.replace(/-/g, "_");
       const testPlan = new BackupRestoreTestingPlan(this, "RestoreTesting", {
         name: `${testName}_restore_test`,
         scheduleExpression: "cron(0 6 ? * SAT *)",

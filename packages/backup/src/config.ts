@@ -1,4 +1,4 @@
-import { checkDrRegion, checkSectionObject, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
+import { checkDrRegion, checkSectionObject, isUnresolved, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
 
 /**
  * The backup section of an environment's config and its rules. The same rule functions check
@@ -24,6 +24,9 @@ export interface BackupRuleSizing {
   readonly copyToDr?: boolean;
 }
 
+/** A whole number of days at least 1, and known now (a token is left to Terraform: the check fails and is deferred). */
+const knownDays = (days: number): boolean => !isUnresolved(days) && Number.isInteger(days) && days >= 1;
+
 export function checkBackupRule(p: ProblemCollector, field: string, rule: BackupRuleSizing, hasDrRegion: boolean): void {
   p.check(/^[A-Za-z0-9_-]{1,50}$/.test(rule.name ?? ""), `${field}.name`, rule.name, "1-50 letters, digits, dashes or underscores");
   p.check(
@@ -32,16 +35,17 @@ export function checkBackupRule(p: ProblemCollector, field: string, rule: Backup
     rule.schedule,
     "an AWS cron expression with six fields, e.g. cron(0 3 * * ? *)",
   );
-  p.check(
-    Number.isInteger(rule.deleteAfterDays) && rule.deleteAfterDays >= 1,
-    `${field}.deleteAfterDays`,
-    rule.deleteAfterDays,
-    "a whole number of days, at least 1",
-  );
+  p.check(knownDays(rule.deleteAfterDays), `${field}.deleteAfterDays`, rule.deleteAfterDays, "a whole number of days, at least 1");
   if (rule.coldStorageAfterDays !== undefined) {
     const cold = rule.coldStorageAfterDays;
-    if (!Number.isInteger(cold) || cold < 1) {
+    const coldRule = `at least ${MIN_COLD_STORAGE_DAYS} days before deleteAfterDays: AWS Backup keeps cold recovery points ${MIN_COLD_STORAGE_DAYS} days minimum`;
+    if (isUnresolved(cold)) {
+      // A value Terraform decides: both rules are deferred.
+      p.add(`${field}.coldStorageAfterDays`, cold, `a whole number of days, at least 1 and ${coldRule}`);
+    } else if (!knownDays(cold)) {
       p.add(`${field}.coldStorageAfterDays`, cold, "a whole number of days, at least 1");
+    } else if (isUnresolved(rule.deleteAfterDays)) {
+      p.add(`${field}.coldStorageAfterDays`, rule.deleteAfterDays, coldRule); // deferred: deleteAfterDays is Terraform's
     } else if (rule.deleteAfterDays - cold < MIN_COLD_STORAGE_DAYS) {
       p.add(
         `${field}.coldStorageAfterDays`,
@@ -69,24 +73,33 @@ export function checkVaultLock(
   lock: VaultLockOptions,
   rules: readonly BackupRuleSizing[],
 ): void {
-  const retentions = rules.map((r) => r.deleteAfterDays).filter(Number.isFinite);
-  const shortest = Math.min(...retentions);
-  const longest = Math.max(0, ...retentions);
-  p.check(
-    Number.isInteger(lock.minRetentionDays) && lock.minRetentionDays >= 1 && lock.minRetentionDays <= shortest,
-    `${field}.minRetentionDays`,
-    lock.minRetentionDays,
-    `1 to the shortest rule retention (${shortest} days); a longer minimum makes those backups fail`,
-  );
-  p.check(
-    Number.isInteger(lock.maxRetentionDays) && lock.maxRetentionDays >= longest && lock.maxRetentionDays >= lock.minRetentionDays,
-    `${field}.maxRetentionDays`,
-    lock.maxRetentionDays,
-    `at least the longest rule retention (${longest} days)`,
-  );
+  const days = rules.map((r) => r.deleteAfterDays);
+  const token = [lock.minRetentionDays, lock.maxRetentionDays, ...days].find(isUnresolved);
+  if (token !== undefined) {
+    // Retentions Terraform decides (a module's variables): both comparisons are Terraform's (given a token).
+    const given = (own: number) => (isUnresolved(own) ? own : token);
+    p.add(`${field}.minRetentionDays`, given(lock.minRetentionDays), "1 to the shortest rule retention; a longer minimum makes those backups fail");
+    p.add(`${field}.maxRetentionDays`, given(lock.maxRetentionDays), "at least the longest rule retention and at least minRetentionDays");
+  } else {
+    const retentions = days.filter(Number.isFinite);
+    const shortest = Math.min(...retentions);
+    const longest = Math.max(0, ...retentions);
+    p.check(
+      Number.isInteger(lock.minRetentionDays) && lock.minRetentionDays >= 1 && lock.minRetentionDays <= shortest,
+      `${field}.minRetentionDays`,
+      lock.minRetentionDays,
+      `1 to the shortest rule retention (${shortest} days); a longer minimum makes those backups fail`,
+    );
+    p.check(
+      Number.isInteger(lock.maxRetentionDays) && lock.maxRetentionDays >= longest && lock.maxRetentionDays >= lock.minRetentionDays,
+      `${field}.maxRetentionDays`,
+      lock.maxRetentionDays,
+      `at least the longest rule retention (${longest} days)`,
+    );
+  }
   if (lock.changeableForDays !== undefined) {
     p.check(
-      Number.isInteger(lock.changeableForDays) && lock.changeableForDays >= MIN_LOCK_GRACE_DAYS,
+      !isUnresolved(lock.changeableForDays) && Number.isInteger(lock.changeableForDays) && lock.changeableForDays >= MIN_LOCK_GRACE_DAYS,
       `${field}.changeableForDays`,
       lock.changeableForDays,
       `at least ${MIN_LOCK_GRACE_DAYS} days (AWS minimum grace period before compliance mode)`,
@@ -112,6 +125,11 @@ export function checkVaultLockPlacement(p: ProblemCollector, field: string, lock
  * of a failed backup, copy or restore.
  */
 export function checkNotificationEmails(p: ProblemCollector, field: string, emails: readonly string[], production = false): void {
+  // A Terraform list (a module's variable) is one token standing for the whole list: its rules are Terraform's.
+  if (isUnresolved(emails) && (!Array.isArray(emails) || emails.length === 1)) {
+    p.add(field, emails, `email addresses, each listed once${production ? ", at least one in production" : ""}`);
+    return;
+  }
   const list = Array.isArray(emails) ? emails : [];
   list.forEach((email, i) => {
     if (!p.check(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(email), `${field}[${i}]`, email, "an email address")) return;
