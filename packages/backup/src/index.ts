@@ -1,2 +1,3 @@
 export * from "./backup-plan";
 export * from "./config";
+export * from "./module";
