@@ -200,7 +200,9 @@ export function renderModule(definition: ModuleDefinition): RenderedModule & { r
     outputs = { ...stack.outputs };
     return stack;
   });
-  return { ...rendered, outputs };
+  // cdktf quotes a provider alias (`provider = "aws.dr"`), a reference Terraform deprecates in quotes.
+  const hcl = rendered.hcl.replace(/^(\s*provider\s*=\s*)"([a-z][a-z0-9_-]*\.[a-z][a-z0-9_-]*)"\s*$/gm, "$1$2");
+  return { ...rendered, hcl, outputs };
 }
 
 /** `versions.tf`: the Terraform floor and the providers at the versions the bindings pin, with the aliases the caller passes. */
