@@ -92,7 +92,6 @@ describe("module definitions", () => {
       expect(Object.keys(parsed.output ?? {}).sort()).toEqual(Object.keys(rendered.outputs).sort());
     });
 
-<<<<<<< HEAD
     it("renders in HCL every argument the Terraform JSON of the same module has (cdktf's HCL renderer drops nothing that matters)", async () => {
       const rendered = renderModule(definition);
       const json = rendered.json as { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>> };
@@ -114,6 +113,10 @@ describe("module definitions", () => {
         }
       }
       expect(compared).toBeGreaterThan(0);
+    });
+
+    it("refers to provider aliases as references, not in quotes (Terraform deprecates provider = \"aws.dr\")", () => {
+      expect(renderModule(definition).hcl).not.toMatch(/^\s*provider\s*=\s*"/m);
     });
   });
 });
@@ -146,11 +149,6 @@ describe("modules/examples/complete", () => {
       for (const alias of d.providerAliases ?? []) expect(providers).toContain(`alias               = "${alias.split(".")[1]}"`);
     }
     expect(readFileSync(join(MODULES, "examples/complete/versions.tf"), "utf8")).toMatch(/backend "s3" \{[\s\S]*use_lockfile = true/);
-=======
-    it("refers to provider aliases as references, not in quotes (Terraform deprecates provider = \"aws.dr\")", () => {
-      expect(renderModule(definition).hcl).not.toMatch(/^\s*provider\s*=\s*"/m);
-    });
->>>>>>> f22b30d (modules: provider aliases rendered as references (provider = aws.dr), not in the quotes cdktf writes and Terraform deprecates; a test over every definition)
   });
 });
 

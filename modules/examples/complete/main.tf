@@ -26,6 +26,26 @@ module "eks" {
   admin_principal_arns          = ["arn:aws:iam::111122223333:role/platform-admin"]
 }
 
+module "ecr" {
+  source = "../../ecr"
+
+  project     = local.project
+  environment = local.environment
+}
+
+module "backup" {
+  source = "../../backup"
+
+  providers = {
+    aws    = aws
+    aws.dr = aws.dr
+  }
+
+  project             = local.project
+  environment         = local.environment
+  notification_emails = ["platform-team@example.com"]
+}
+
 module "rds" {
   source = "../../rds"
 
@@ -34,6 +54,7 @@ module "rds" {
   vpc_id                    = module.vpc.vpc_id
   subnet_ids                = module.vpc.database_subnet_ids
   cluster_security_group_id = module.eks.cluster_security_group_id
+  tags                      = { (module.backup.selection_tag_key) = module.backup.selection_tag_value }
 }
 
 module "helm_addons" {
@@ -48,5 +69,6 @@ module "helm_addons" {
   hosted_zone_id              = "Z0PRODQOD0EXAMPLE0001"
   database_secret_arn         = module.rds.master_user_secret_arn
   database_secret_kms_key_arn = module.rds.kms_key_arn
-  backup_tag_value            = "qod-prod"
+  backup_tag_key              = module.backup.selection_tag_key
+  backup_tag_value            = module.backup.selection_tag_value
 }

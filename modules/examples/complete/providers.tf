@@ -12,6 +12,13 @@ provider "aws" {
   }
 }
 
+# The disaster-recovery region: backup copies and image replicas land here.
+provider "aws" {
+  alias               = "dr"
+  region              = var.dr_region
+  allowed_account_ids = [var.account_id]
+}
+
 provider "kubernetes" {
   host                   = module.eks.cluster_endpoint
   cluster_ca_certificate = base64decode(module.eks.cluster_certificate_authority_data)

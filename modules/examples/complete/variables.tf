@@ -11,3 +11,9 @@ variable "region" {
   description = "The region of the environment."
   default     = "eu-west-1"
 }
+
+variable "dr_region" {
+  type        = string
+  description = "The disaster-recovery region (backup copies)."
+  default     = "eu-central-1"
+}
