@@ -8,6 +8,9 @@ import { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { ProblemCollector } from "./errors";
 
+/** IAM's limit on role names (every package that names roles checks against it). */
+export const MAX_ROLE_NAME_LENGTH = 64;
+
 /** One value or a list of them, as IAM policy JSON writes them. */
 export type IamValues = string | readonly string[];
 

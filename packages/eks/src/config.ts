@@ -4,6 +4,7 @@ import {
   checkSectionObject,
   isNetworkAligned,
   isUnresolved,
+  MAX_ROLE_NAME_LENGTH,
   parseCidr,
   PinnedVersion,
   ProblemCollector,
@@ -172,8 +173,6 @@ export function checkNodeGroupSizing(
   }
 }
 
-/** IAM's limit on role names. */
-export const MAX_ROLE_NAME_LENGTH = 64;
 
 /** The add-ons' service accounts that get an IRSA role named `<cluster>-<namespace>-<serviceAccount>`. */
 export const ADDON_SERVICE_ACCOUNTS = {

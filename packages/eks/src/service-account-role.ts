@@ -2,10 +2,10 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { checkKubernetesName, movedFrom, ProblemCollector, ValidationError } from "@qod/core";
+import { checkKubernetesName, MAX_ROLE_NAME_LENGTH, movedFrom, ProblemCollector, ValidationError } from "@qod/core";
 import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { arnName, constructKey, MAX_ROLE_NAME_LENGTH } from "./config";
+import { arnName, constructKey } from "./config";
 
 /** The audience EKS-issued service-account tokens carry for STS. */
 export const STS_AUDIENCE = "sts.amazonaws.com";
