@@ -10,6 +10,16 @@ output "vault_arn" {
   description = "ARN of the backup vault"
 }
 
+output "region" {
+  value       = data.aws_region.region.region
+  description = "Region of the plan and the primary vault (the `aws` provider's)"
+}
+
+output "dr_region" {
+  value       = data.aws_region.dr_region.region
+  description = "Region of the DR vault (the `aws.dr` provider's); must differ from `region`"
+}
+
 output "dr_vault_name" {
   value       = aws_backup_vault.backup_dr_vault.name
   description = "Name of the DR vault in the aws.dr provider's region (`<project>-<environment>-backup-dr`)"

@@ -221,6 +221,8 @@ export const backupModule: ModuleDefinition<BackupModuleInputs> = {
     return {
       vault_name: { value: backup.vault.name, description: "Name of the backup vault (`<project>-<environment>-backup`)" },
       vault_arn: { value: backup.vault.arn, description: "ARN of the backup vault" },
+      region: { value: region.region, description: "Region of the plan and the primary vault (the `aws` provider's)" },
+      dr_region: { value: drRegion.region, description: "Region of the DR vault (the `aws.dr` provider's); must differ from `region`" },
       dr_vault_name: { value: drVault.name, description: "Name of the DR vault in the aws.dr provider's region (`<project>-<environment>-backup-dr`)" },
       dr_vault_arn: { value: drVault.arn, description: "ARN of the DR vault, where every rule copies its recovery points" },
       plan_id: { value: backup.plan.id, description: "ID of the backup plan" },
