@@ -285,7 +285,8 @@ export function moduleReadme(definition: ModuleDefinition, outputs: Record<strin
     ...(definition.providerAliases && definition.providerAliases.length > 0
       ? ["", "  providers = {", ...["aws", ...definition.providerAliases].map((p) => `    ${p} = ${p}`), "  }", ""]
       : []),
-    ...required.map(([name]) => `  ${name} = ${hclValue(inputs[name], "  ")}`),
+    ...(required.length > 0 ? [""] : []),
+    ...required.map(([name]) => `  ${name.padEnd(Math.max(...required.map(([n]) => n.length)))} = ${hclValue(inputs[name], "  ")}`),
     "}",
     "```",
   ];

@@ -166,7 +166,7 @@ describe("modules/ (generated)", () => {
 
     it("declares every variable with a description and a type, and the README lists every input and output", async () => {
       const variables = (await parse("variables.tf", readFileSync(join(dir, "variables.tf"), "utf8"))) as {
-        variable: Record<string, [{ description?: string; type?: string }]>;
+        variable: Record<string, [{ description?: string; type?: string; nullable?: boolean }]>;
       };
       const outputs = (await parse("outputs.tf", readFileSync(join(dir, "outputs.tf"), "utf8"))) as {
         output: Record<string, [{ description?: string }]>;
@@ -175,6 +175,7 @@ describe("modules/ (generated)", () => {
       for (const [variable, [block]] of Object.entries(variables.variable)) {
         expect(block.description, variable).toBeTruthy();
         expect(block.type, variable).toBeTruthy();
+        expect(block.nullable, `${variable}: null is refused, not passed through to resources`).toBe(false);
         expect(readme).toContain(`| \`${variable}\` |`);
       }
       for (const [output, [block]] of Object.entries(outputs.output)) {

@@ -7,6 +7,7 @@ variable "project" {
     error_message = "project must be lowercase letters, digits and dashes, starting with a letter, 2-12 characters."
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.project))
   }
+  nullable = false
 }
 
 variable "environment" {
@@ -16,6 +17,7 @@ variable "environment" {
     error_message = "environment must be lowercase letters, digits and dashes, starting with a letter, 2-12 characters."
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.environment))
   }
+  nullable = false
 }
 
 variable "daily_schedule" {
@@ -26,6 +28,7 @@ variable "daily_schedule" {
     error_message = "daily_schedule must be an AWS cron expression with six fields, e.g. cron(0 3 * * ? *)."
     condition     = can(regex("^cron[(][^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+[)]$", var.daily_schedule))
   }
+  nullable = false
 }
 
 variable "daily_delete_after_days" {
@@ -36,6 +39,7 @@ variable "daily_delete_after_days" {
     error_message = "daily_delete_after_days must be a whole number of days, at least 1."
     condition     = floor(var.daily_delete_after_days) == var.daily_delete_after_days && var.daily_delete_after_days >= 1
   }
+  nullable = false
 }
 
 variable "weekly_schedule" {
@@ -46,6 +50,7 @@ variable "weekly_schedule" {
     error_message = "weekly_schedule must be an AWS cron expression with six fields, e.g. cron(0 3 * * ? *)."
     condition     = can(regex("^cron[(][^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+[)]$", var.weekly_schedule))
   }
+  nullable = false
 }
 
 variable "weekly_delete_after_days" {
@@ -56,6 +61,7 @@ variable "weekly_delete_after_days" {
     error_message = "weekly_delete_after_days must be a whole number of days, at least 1."
     condition     = floor(var.weekly_delete_after_days) == var.weekly_delete_after_days && var.weekly_delete_after_days >= 1
   }
+  nullable = false
 }
 
 variable "monthly_schedule" {
@@ -66,6 +72,7 @@ variable "monthly_schedule" {
     error_message = "monthly_schedule must be an AWS cron expression with six fields, e.g. cron(0 3 * * ? *)."
     condition     = can(regex("^cron[(][^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+ [^[:space:]]+[)]$", var.monthly_schedule))
   }
+  nullable = false
 }
 
 variable "monthly_delete_after_days" {
@@ -76,6 +83,7 @@ variable "monthly_delete_after_days" {
     error_message = "monthly_delete_after_days must be a whole number of days, at least 1."
     condition     = floor(var.monthly_delete_after_days) == var.monthly_delete_after_days && var.monthly_delete_after_days >= 1
   }
+  nullable = false
 }
 
 variable "monthly_cold_storage_after_days" {
@@ -90,6 +98,7 @@ variable "monthly_cold_storage_after_days" {
     error_message = "monthly_cold_storage_after_days must be at least 90 days before monthly_delete_after_days: AWS Backup keeps cold recovery points 90 days minimum."
     condition     = var.monthly_delete_after_days - var.monthly_cold_storage_after_days >= 90
   }
+  nullable = false
 }
 
 variable "vault_lock_min_retention_days" {
@@ -100,6 +109,7 @@ variable "vault_lock_min_retention_days" {
     error_message = "vault_lock_min_retention_days must be a whole number of days from 1 to the shortest rule retention (daily_, weekly_ and monthly_delete_after_days): a longer minimum makes those backups fail."
     condition     = floor(var.vault_lock_min_retention_days) == var.vault_lock_min_retention_days && var.vault_lock_min_retention_days >= 1 && var.vault_lock_min_retention_days <= min(var.daily_delete_after_days, var.weekly_delete_after_days, var.monthly_delete_after_days)
   }
+  nullable = false
 }
 
 variable "vault_lock_max_retention_days" {
@@ -110,6 +120,7 @@ variable "vault_lock_max_retention_days" {
     error_message = "vault_lock_max_retention_days must be a whole number of days, at least the longest rule retention (daily_, weekly_ and monthly_delete_after_days) and vault_lock_min_retention_days."
     condition     = floor(var.vault_lock_max_retention_days) == var.vault_lock_max_retention_days && var.vault_lock_max_retention_days >= max(var.daily_delete_after_days, var.weekly_delete_after_days, var.monthly_delete_after_days) && var.vault_lock_max_retention_days >= var.vault_lock_min_retention_days
   }
+  nullable = false
 }
 
 variable "vault_lock_changeable_for_days" {
@@ -120,6 +131,7 @@ variable "vault_lock_changeable_for_days" {
     error_message = "vault_lock_changeable_for_days must be a whole number of days, at least 3 (AWS minimum grace period before compliance mode)."
     condition     = floor(var.vault_lock_changeable_for_days) == var.vault_lock_changeable_for_days && var.vault_lock_changeable_for_days >= 3
   }
+  nullable = false
 }
 
 variable "notification_emails" {
@@ -137,4 +149,5 @@ variable "notification_emails" {
     error_message = "notification_emails must hold at least one email address: someone must hear of a failed backup, copy or restore job."
     condition     = length(var.notification_emails) > 0
   }
+  nullable = false
 }

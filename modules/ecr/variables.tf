@@ -7,6 +7,7 @@ variable "project" {
     error_message = "project must be lowercase letters, digits and dashes, starting with a letter, 2-12 characters."
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.project))
   }
+  nullable = false
 }
 
 variable "environment" {
@@ -16,6 +17,7 @@ variable "environment" {
     error_message = "environment must be lowercase letters, digits and dashes, starting with a letter, 2-12 characters."
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.environment))
   }
+  nullable = false
 }
 
 variable "untagged_image_expiry_days" {
@@ -26,6 +28,7 @@ variable "untagged_image_expiry_days" {
     error_message = "untagged_image_expiry_days must be a whole number of days from 1 to 90."
     condition     = floor(var.untagged_image_expiry_days) == var.untagged_image_expiry_days && var.untagged_image_expiry_days >= 1 && var.untagged_image_expiry_days <= 90
   }
+  nullable = false
 }
 
 variable "keep_release_images" {
@@ -36,6 +39,7 @@ variable "keep_release_images" {
     error_message = "keep_release_images must be a whole number of images from 1 to 1000."
     condition     = floor(var.keep_release_images) == var.keep_release_images && var.keep_release_images >= 1 && var.keep_release_images <= 1000
   }
+  nullable = false
 }
 
 variable "release_tag_prefixes" {
@@ -52,9 +56,11 @@ variable "release_tag_prefixes" {
     error_message = "release_tag_prefixes must each be the start of an image tag: a letter, digit or _, then letters, digits, _ . or - (128 characters at most)."
     condition     = alltrue([for prefix in var.release_tag_prefixes : can(regex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", prefix))])
   }
+  nullable = false
 }
 
 variable "force_delete" {
   description = "Let `terraform destroy` delete repositories that still hold images. Keep false for production: its images survive a destroy."
   type        = bool
+  nullable    = false
 }

@@ -7,6 +7,7 @@ variable "project" {
     error_message = "project must be lowercase letters, digits and dashes, starting with a letter, 2-12 characters."
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.project))
   }
+  nullable = false
 }
 
 variable "environment" {
@@ -16,11 +17,13 @@ variable "environment" {
     error_message = "environment must be lowercase letters, digits and dashes, starting with a letter, 2-12 characters."
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.environment))
   }
+  nullable = false
 }
 
 variable "owner" {
   description = "Team that owns the cluster: the `owner` tag of what the node group launches and of the cluster security group (the provider's default tags reach neither)."
   type        = string
+  nullable    = false
 }
 
 variable "cluster_name" {
@@ -30,6 +33,7 @@ variable "cluster_name" {
     error_message = "cluster_name must be 1-30 letters, digits, - and _, starting with a letter or digit (EKS allows 100 characters; 30 keeps the add-ons' IRSA role names <cluster>-kube-system-ebs-csi-controller-sa within IAM's 64)."
     condition     = can(regex("^[0-9A-Za-z][0-9A-Za-z_-]{0,29}$", var.cluster_name))
   }
+  nullable = false
 }
 
 variable "kubernetes_version" {
@@ -40,6 +44,7 @@ variable "kubernetes_version" {
     error_message = "kubernetes_version must be one of the supported EKS versions: 1.34, 1.35."
     condition     = contains(["1.34", "1.35"], var.kubernetes_version)
   }
+  nullable = false
 }
 
 variable "subnet_ids" {
@@ -49,6 +54,7 @@ variable "subnet_ids" {
     error_message = "subnet_ids must name subnets in at least 3 zones: the node group spans 3 zones in production (EKS itself requires 2)."
     condition     = length(var.subnet_ids) >= 3
   }
+  nullable = false
 }
 
 variable "endpoint_public_access_cidrs" {
@@ -64,6 +70,7 @@ variable "endpoint_public_access_cidrs" {
     error_message = "endpoint_public_access_cidrs must not hold 0.0.0.0/0: the module is production, where the API is never open to every address."
     condition     = alltrue([for x in var.endpoint_public_access_cidrs : try(tonumber(split("/", x)[1]) != 0, true)])
   }
+  nullable = false
 }
 
 variable "private_endpoint_access_cidrs" {
@@ -85,6 +92,7 @@ variable "private_endpoint_access_cidrs" {
     error_message = "private_endpoint_access_cidrs must name the admin network (VPN, bastion, CI runners) when endpoint_public_access_cidrs and private_endpoint_access_security_group_ids are empty: otherwise only the cluster's own members reach the API."
     condition     = length(var.endpoint_public_access_cidrs) + length(var.private_endpoint_access_cidrs) + length(var.private_endpoint_access_security_group_ids) > 0
   }
+  nullable = false
 }
 
 variable "private_endpoint_access_security_group_ids" {
@@ -100,6 +108,7 @@ variable "private_endpoint_access_security_group_ids" {
     error_message = "private_endpoint_access_security_group_ids must name each security group once."
     condition     = length(distinct(var.private_endpoint_access_security_group_ids)) == length(var.private_endpoint_access_security_group_ids)
   }
+  nullable = false
 }
 
 variable "admin_principal_arns" {
@@ -117,6 +126,7 @@ variable "admin_principal_arns" {
     error_message = "admin_principal_arns must hold principals whose names (the part after the last /) differ: access entries are keyed by the name."
     condition     = length(distinct([for x in var.admin_principal_arns : reverse(split("/", x))[0]])) == length(var.admin_principal_arns)
   }
+  nullable = false
 }
 
 variable "log_retention_days" {
@@ -127,6 +137,7 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (a CloudWatch Logs retention)."
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
   }
+  nullable = false
 }
 
 variable "node_instance_types" {
@@ -147,6 +158,7 @@ variable "node_instance_types" {
     error_message = "node_instance_types must be of one CPU architecture (x86_64 or arm64 Graviton), not both."
     condition     = length(distinct([for x in var.node_instance_types : can(regex("^[a-z]+[0-9]+g[a-z]*[.]", x))])) <= 1
   }
+  nullable = false
 }
 
 variable "node_min_size" {
@@ -161,6 +173,7 @@ variable "node_min_size" {
     error_message = "node_min_size must be at most node_max_size."
     condition     = var.node_min_size <= var.node_max_size
   }
+  nullable = false
 }
 
 variable "node_desired_size" {
@@ -171,6 +184,7 @@ variable "node_desired_size" {
     error_message = "node_desired_size must be a whole number between node_min_size and node_max_size."
     condition     = var.node_desired_size == floor(var.node_desired_size) && var.node_desired_size >= var.node_min_size && var.node_desired_size <= var.node_max_size
   }
+  nullable = false
 }
 
 variable "node_max_size" {
@@ -181,6 +195,7 @@ variable "node_max_size" {
     error_message = "node_max_size must be a whole number >= 1."
     condition     = var.node_max_size == floor(var.node_max_size) && var.node_max_size >= 1
   }
+  nullable = false
 }
 
 variable "node_disk_size_gib" {
@@ -191,6 +206,7 @@ variable "node_disk_size_gib" {
     error_message = "node_disk_size_gib must be a whole number of GiB from 20 to 16384."
     condition     = var.node_disk_size_gib == floor(var.node_disk_size_gib) && var.node_disk_size_gib >= 20 && var.node_disk_size_gib <= 16384
   }
+  nullable = false
 }
 
 variable "node_capacity_type" {
@@ -201,6 +217,7 @@ variable "node_capacity_type" {
     error_message = "node_capacity_type must be \"ON_DEMAND\" or \"SPOT\"."
     condition     = contains(["ON_DEMAND", "SPOT"], var.node_capacity_type)
   }
+  nullable = false
 }
 
 variable "node_max_unavailable_percentage" {
@@ -211,4 +228,5 @@ variable "node_max_unavailable_percentage" {
     error_message = "node_max_unavailable_percentage must be a whole percentage from 1 to 100."
     condition     = var.node_max_unavailable_percentage == floor(var.node_max_unavailable_percentage) && var.node_max_unavailable_percentage >= 1 && var.node_max_unavailable_percentage <= 100
   }
+  nullable = false
 }

@@ -11,16 +11,19 @@ variable "cluster_name" {
     error_message = "cluster_name must be 1 or more of a-z A-Z 0-9 _ - / . # (it is part of the container log group name /aws/eks/<cluster>/containers)."
     condition     = can(regex("^[A-Za-z0-9_./#-]+$", var.cluster_name))
   }
+  nullable = false
 }
 
 variable "cluster_oidc_provider_arn" {
   description = "ARN of the cluster's IAM OIDC provider: every add-on role trusts it (IRSA)."
   type        = string
+  nullable    = false
 }
 
 variable "cluster_oidc_issuer_url" {
   description = "The cluster's OIDC issuer URL (`https://oidc.eks.<region>.amazonaws.com/id/<id>`): the roles' trust conditions pin its `sub` and `aud`."
   type        = string
+  nullable    = false
 }
 
 variable "kubernetes_version" {
@@ -31,16 +34,19 @@ variable "kubernetes_version" {
     error_message = "kubernetes_version must be a minor with a pinned Cluster Autoscaler image: 1.34, 1.35."
     condition     = contains(["1.34", "1.35"], var.kubernetes_version)
   }
+  nullable = false
 }
 
 variable "vpc_id" {
   description = "ID of the cluster's VPC: the AWS Load Balancer Controller is given it (its pods cannot ask instance metadata)."
   type        = string
+  nullable    = false
 }
 
 variable "domain" {
   description = "The environment's domain: ExternalDNS manages only names under it (`domainFilters`)."
   type        = string
+  nullable    = false
 }
 
 variable "hosted_zone_id" {
@@ -50,27 +56,32 @@ variable "hosted_zone_id" {
     error_message = "hosted_zone_id must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and uppercase letters or digits, no /hostedzone/ prefix)."
     condition     = can(regex("^Z[A-Z0-9]{1,31}$", var.hosted_zone_id))
   }
+  nullable = false
 }
 
 variable "database_secret_arn" {
   description = "ARN of the Secrets Manager secret of the database credentials: the one secret External Secrets may read."
   type        = string
+  nullable    = false
 }
 
 variable "database_secret_kms_key_arn" {
   description = "ARN of the KMS key that encrypts the database secret: External Secrets may decrypt with it, through Secrets Manager only."
   type        = string
+  nullable    = false
 }
 
 variable "backup_tag_key" {
   default     = "backup"
   description = "Key of the tag that puts a resource into the AWS Backup plan (the backup module's selection tag): volumes of the `gp3-backup` storage class carry it."
   type        = string
+  nullable    = false
 }
 
 variable "backup_tag_value" {
   description = "Value of the backup selection tag (the backup module's selection tag value)."
   type        = string
+  nullable    = false
 }
 
 variable "container_log_retention_days" {
@@ -85,6 +96,7 @@ variable "container_log_retention_days" {
     error_message = "container_log_retention_days must be at least 365 days in production."
     condition     = var.container_log_retention_days >= 365
   }
+  nullable = false
 }
 
 variable "prometheus_retention_days" {
@@ -95,6 +107,7 @@ variable "prometheus_retention_days" {
     error_message = "prometheus_retention_days must be whole days from 1 to 365."
     condition     = var.prometheus_retention_days >= 1 && var.prometheus_retention_days <= 365 && floor(var.prometheus_retention_days) == var.prometheus_retention_days
   }
+  nullable = false
 }
 
 variable "prometheus_storage_gib" {
@@ -105,4 +118,5 @@ variable "prometheus_storage_gib" {
     error_message = "prometheus_storage_gib must be whole GiB from 10 to 16384."
     condition     = var.prometheus_storage_gib >= 10 && var.prometheus_storage_gib <= 16384 && floor(var.prometheus_storage_gib) == var.prometheus_storage_gib
   }
+  nullable = false
 }

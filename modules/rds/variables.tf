@@ -11,6 +11,7 @@ variable "project" {
     error_message = "project must not contain two dashes in a row: the final snapshot identifier <project>-<environment>-postgres-final-<hex> must be 1-255 letters, digits or hyphens, starting with a letter, without two hyphens in a row or a trailing hyphen."
     condition     = !strcontains(var.project, "--")
   }
+  nullable = false
 }
 
 variable "environment" {
@@ -24,11 +25,13 @@ variable "environment" {
     error_message = "environment must not contain two dashes in a row: the final snapshot identifier <project>-<environment>-postgres-final-<hex> must be 1-255 letters, digits or hyphens, starting with a letter, without two hyphens in a row or a trailing hyphen."
     condition     = !strcontains(var.environment, "--")
   }
+  nullable = false
 }
 
 variable "vpc_id" {
   description = "ID of the VPC the database and its security group are in (the vpc module's `vpc_id`)."
   type        = string
+  nullable    = false
 }
 
 variable "subnet_ids" {
@@ -38,11 +41,13 @@ variable "subnet_ids" {
     error_message = "subnet_ids must list subnets in at least 2 zones."
     condition     = length(var.subnet_ids) >= 2
   }
+  nullable = false
 }
 
 variable "cluster_security_group_id" {
   description = "The one security group allowed to connect on 5432: the EKS cluster security group (its ingress rule is keyed `cluster`). Nothing else may connect."
   type        = string
+  nullable    = false
 }
 
 variable "engine_version" {
@@ -53,6 +58,7 @@ variable "engine_version" {
     error_message = "engine_version must be a PostgreSQL major version from 14 up, the number only (e.g. \"18\"): minor versions come with automatic minor upgrades."
     condition     = can(regex("^(1[4-9]|[2-9][0-9])$", var.engine_version))
   }
+  nullable = false
 }
 
 variable "instance_class" {
@@ -63,6 +69,7 @@ variable "instance_class" {
     error_message = "instance_class must be an RDS instance class written db.<family>.<size>, e.g. db.t4g.micro or db.m7g.large."
     condition     = can(regex("^db[.][a-z][a-z0-9-]*[0-9][a-z0-9-]*[.]([0-9]*xlarge|large|medium|small|micro)$", var.instance_class))
   }
+  nullable = false
 }
 
 variable "allocated_storage_gib" {
@@ -77,6 +84,7 @@ variable "allocated_storage_gib" {
     error_message = "allocated_storage_gib must be at most the autoscaling ceiling max_allocated_storage_gib."
     condition     = var.allocated_storage_gib <= var.max_allocated_storage_gib
   }
+  nullable = false
 }
 
 variable "max_allocated_storage_gib" {
@@ -87,6 +95,7 @@ variable "max_allocated_storage_gib" {
     error_message = "max_allocated_storage_gib must be a whole number of GiB up to 65536."
     condition     = floor(var.max_allocated_storage_gib) == var.max_allocated_storage_gib && var.max_allocated_storage_gib <= 65536
   }
+  nullable = false
 }
 
 variable "backup_retention_days" {
@@ -97,6 +106,7 @@ variable "backup_retention_days" {
     error_message = "backup_retention_days must be 30 to 35 days in production."
     condition     = floor(var.backup_retention_days) == var.backup_retention_days && var.backup_retention_days >= 30 && var.backup_retention_days <= 35
   }
+  nullable = false
 }
 
 variable "database_name" {
@@ -107,6 +117,7 @@ variable "database_name" {
     error_message = "database_name must be a lowercase identifier of 1-63 letters, digits, underscores."
     condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.database_name))
   }
+  nullable = false
 }
 
 variable "master_username" {
@@ -117,6 +128,7 @@ variable "master_username" {
     error_message = "master_username must be a lowercase identifier of 1-16 characters other than postgres/rdsadmin."
     condition     = can(regex("^[a-z][a-z0-9_]{0,15}$", var.master_username)) && !contains(["postgres", "rdsadmin"], var.master_username)
   }
+  nullable = false
 }
 
 variable "performance_insights_retention_days" {
@@ -127,6 +139,7 @@ variable "performance_insights_retention_days" {
     error_message = "performance_insights_retention_days must be 7, a multiple of 31 up to 713, or 731."
     condition     = floor(var.performance_insights_retention_days) == var.performance_insights_retention_days && (var.performance_insights_retention_days == 7 || var.performance_insights_retention_days == 731 || (var.performance_insights_retention_days % 31 == 0 && var.performance_insights_retention_days >= 31 && var.performance_insights_retention_days <= 713))
   }
+  nullable = false
 }
 
 variable "log_retention_days" {
@@ -137,6 +150,7 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (a CloudWatch Logs retention)."
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
   }
+  nullable = false
 }
 
 variable "slow_statement_ms" {
@@ -147,6 +161,7 @@ variable "slow_statement_ms" {
     error_message = "slow_statement_ms must be a whole number of milliseconds (0 or more)."
     condition     = floor(var.slow_statement_ms) == var.slow_statement_ms && var.slow_statement_ms >= 0
   }
+  nullable = false
 }
 
 variable "backup_window" {
@@ -157,6 +172,7 @@ variable "backup_window" {
     error_message = "backup_window must be hh:mm-hh:mm (UTC)."
     condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.backup_window))
   }
+  nullable = false
 }
 
 variable "maintenance_window" {
@@ -171,6 +187,7 @@ variable "maintenance_window" {
     error_message = "maintenance_window must not overlap the daily backup window backup_window (RDS refuses overlapping windows)."
     condition     = try(alltrue([for day in range(-1, 14) : !((day * 1440 + (tonumber(substr(var.backup_window, 0, 2)) * 60 + tonumber(substr(var.backup_window, 3, 2)))) < ((index(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], substr(var.maintenance_window, 0, 3)) * 1440 + (tonumber(substr(var.maintenance_window, 4, 2)) * 60 + tonumber(substr(var.maintenance_window, 7, 2)))) + (((index(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], substr(var.maintenance_window, 10, 3)) * 1440 + (tonumber(substr(var.maintenance_window, 14, 2)) * 60 + tonumber(substr(var.maintenance_window, 17, 2)))) - (index(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], substr(var.maintenance_window, 0, 3)) * 1440 + (tonumber(substr(var.maintenance_window, 4, 2)) * 60 + tonumber(substr(var.maintenance_window, 7, 2)))) + 10080) % 10080)) && (index(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], substr(var.maintenance_window, 0, 3)) * 1440 + (tonumber(substr(var.maintenance_window, 4, 2)) * 60 + tonumber(substr(var.maintenance_window, 7, 2)))) < (day * 1440 + (tonumber(substr(var.backup_window, 0, 2)) * 60 + tonumber(substr(var.backup_window, 3, 2)))) + (((tonumber(substr(var.backup_window, 6, 2)) * 60 + tonumber(substr(var.backup_window, 9, 2))) - (tonumber(substr(var.backup_window, 0, 2)) * 60 + tonumber(substr(var.backup_window, 3, 2))) + 1440) % 1440))]), true)
   }
+  nullable = false
 }
 
 variable "tags" {
@@ -178,4 +195,5 @@ variable "tags" {
   }
   description = "Tags on the instance (and, with copy-tags-to-snapshot, its snapshots), e.g. `{ backup = <the backup module's selection tag value> }` to put it in an AWS Backup plan. `Name` is set by the module."
   type        = map(string)
+  nullable    = false
 }

@@ -7,6 +7,7 @@ variable "project" {
     error_message = "project must be lowercase letters, digits and dashes, starting with a letter, 2-12 characters."
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.project))
   }
+  nullable = false
 }
 
 variable "environment" {
@@ -16,6 +17,7 @@ variable "environment" {
     error_message = "environment must be lowercase letters, digits and dashes, starting with a letter, 2-12 characters."
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.environment))
   }
+  nullable = false
 }
 
 variable "vpc_cidr" {
@@ -37,11 +39,13 @@ variable "vpc_cidr" {
     error_message = "vpc_cidr must be a network address with no host bits set (e.g. 10.20.0.0/16, not 10.20.1.0/16)."
     condition     = try(cidrhost(var.vpc_cidr, 0) == split("/", var.vpc_cidr)[0], true)
   }
+  nullable = false
 }
 
 variable "cluster_name" {
   description = "Name of the EKS cluster that will use the subnets: tags them `kubernetes.io/cluster/<name> = shared`."
   type        = string
+  nullable    = false
 }
 
 variable "flow_log_retention_days" {
@@ -52,4 +56,5 @@ variable "flow_log_retention_days" {
     error_message = "flow_log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (a CloudWatch Logs retention)."
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
   }
+  nullable = false
 }

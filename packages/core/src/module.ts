@@ -143,10 +143,11 @@ export class ModuleStack<I extends object = Record<string, unknown>> extends Ter
         type: spec.type,
         description: spec.description,
         ...(spec.default !== undefined ? { default: spec.default } : {}),
-        nullable: false,
         ...(spec.sensitive ? { sensitive: true } : {}),
         validation: (spec.validations ?? []).map((v) => ({ condition: `\${${v.condition}}`, errorMessage: v.errorMessage })),
       });
+      // cdktf's HCL renderer drops `nullable = false` (it skips false values): an override keeps it.
+      variable.addOverride("nullable", false);
       variable.overrideLogicalId(name);
       variables[name] = variable;
       inputs[name] = tokenOf(variable, spec.type);
