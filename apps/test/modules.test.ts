@@ -1,6 +1,6 @@
 /**
- * The generated HCL modules: each definition's rules against its construct's, and the files in
- * modules/ against the definitions. Formatting, drift and Terraform's side of the validations
+ * The generated HCL modules' definitions: each one's rules against its construct's, and its HCL
+ * against its Terraform JSON (the files in modules/: modules-generated.test.ts). Formatting, drift and Terraform's side of the validations
  * need a Terraform CLI and run in `npm run modules:check`.
  */
 import { parse } from "@cdktf/hcl2json";
@@ -12,20 +12,32 @@ import {
   recordDeferredChecks,
   ValidationError,
 } from "@qod/core";
-import { Testing } from "cdktf";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { App } from "cdktf";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MODULE_DEFINITIONS, MODULE_EXAMPLE_WIRING } from "../modules";
-import { generatedHeader, moduleReadme, moduleReferences, renderModule, splitBlocks, withoutTerraformBlock } from "../../scripts/modules-lib";
+import { MODULE_DEFINITIONS } from "../modules";
+import { renderModule, withoutTerraformBlock } from "../../scripts/modules-lib";
 
-const MODULES = join(__dirname, "../../modules");
 const PACKAGES = join(__dirname, "../../packages");
+
+/** Each definition rendered once for the whole file (rendering is the slow part; nothing mutates it). */
+const renderedModules = new Map<string, ReturnType<typeof renderModule>>();
+function rendered(definition: ModuleDefinition): ReturnType<typeof renderModule> {
+  const cached = renderedModules.get(definition.name) ?? renderModule(definition);
+  renderedModules.set(definition.name, cached);
+  return cached;
+}
+
+/** A bare app for building a construct in tests: no stack traces, no temporary directory per app. */
+const OUTDIR = mkdtempSync(join(tmpdir(), "qod-modules-test-"));
+const testApp = () => new App({ stackTraces: false, outdir: OUTDIR });
 
 const variablesOf = (d: ModuleDefinition) => Object.entries(d.variables) as [string, ModuleVariableSpec][];
 
 /** Builds `definition`'s construct with literal inputs in a test stack; the problems it throws, by field. */
 function problemsWith(definition: ModuleDefinition, inputs: Record<string, unknown>): string[] {
-  const scope = new ModuleStack(Testing.app(), { ...definition, build: () => ({}) });
+  const scope = new ModuleStack(testApp(), { ...definition, build: () => ({}) });
   try {
     definition.build(scope, inputs);
     return [];
@@ -70,7 +82,7 @@ describe("module definitions", () => {
     });
 
     it("carries every rule the construct defers to Terraform: a validation, or a line under 'Checked only in TypeScript'", () => {
-      const { deferred } = recordDeferredChecks(() => new ModuleStack(Testing.app(), definition));
+      const { deferred } = recordDeferredChecks(() => new ModuleStack(testApp(), definition));
       const carried = new Set([
         ...variablesOf(definition).flatMap(([, spec]) => (spec.validations ?? []).flatMap((v) => v.enforces)),
         ...Object.keys(definition.typescriptOnly),
@@ -83,19 +95,19 @@ describe("module definitions", () => {
     });
 
     it("renders HCL whose variables and outputs are the definition's", async () => {
-      const rendered = renderModule(definition);
-      const parsed = (await parse("main.tf", withoutTerraformBlock(rendered.hcl))) as {
+      const rendering = rendered(definition);
+      const parsed = (await parse("main.tf", withoutTerraformBlock(rendering.hcl))) as {
         variable?: Record<string, unknown>;
         output?: Record<string, unknown>;
       };
       expect(Object.keys(parsed.variable ?? {}).sort()).toEqual(Object.keys(definition.variables).sort());
-      expect(Object.keys(parsed.output ?? {}).sort()).toEqual(Object.keys(rendered.outputs).sort());
+      expect(Object.keys(parsed.output ?? {}).sort()).toEqual(Object.keys(rendering.outputs).sort());
     });
 
     it("renders in HCL every argument the Terraform JSON of the same module has (cdktf's HCL renderer drops nothing that matters)", async () => {
-      const rendered = renderModule(definition);
-      const json = rendered.json as { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>> };
-      const parsed = (await parse("main.tf", withoutTerraformBlock(rendered.hcl))) as {
+      const rendering = rendered(definition);
+      const json = rendering.json as { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>> };
+      const parsed = (await parse("main.tf", withoutTerraformBlock(rendering.hcl))) as {
         resource?: Record<string, Record<string, [Record<string, unknown>]>>;
         data?: Record<string, Record<string, [Record<string, unknown>]>>;
       };
@@ -116,87 +128,7 @@ describe("module definitions", () => {
     });
 
     it("refers to provider aliases as references, not in quotes (Terraform deprecates provider = \"aws.dr\")", () => {
-      expect(renderModule(definition).hcl).not.toMatch(/^\s*provider\s*=\s*"/m);
-    });
-  });
-});
-
-describe("modules/examples/complete", () => {
-  it("wires only variables that exist to outputs that exist, each module after the ones it reads", () => {
-    const names = MODULE_DEFINITIONS.map((d) => d.name);
-    const outputs = new Map(MODULE_DEFINITIONS.map((d) => [d.name.replace(/-/g, "_"), Object.keys(renderModule(d).outputs)]));
-    for (const [module, inputs] of Object.entries(MODULE_EXAMPLE_WIRING)) {
-      const definition = MODULE_DEFINITIONS.find((d) => d.name === module);
-      expect(definition, `wiring for unknown module ${module}`).toBeDefined();
-      for (const [variable, expression] of Object.entries(inputs)) {
-        expect(Object.keys(definition?.variables ?? {}), `${module}.${variable}`).toContain(variable);
-        for (const ref of moduleReferences(expression)) {
-          expect(outputs.get(ref.module), `${module}.${variable} reads module.${ref.module}`).toBeDefined();
-          expect(outputs.get(ref.module), `${module}.${variable} reads module.${ref.module}.${ref.output}`).toContain(ref.output);
-          expect(names.indexOf(ref.module.replace(/_/g, "-")), `${ref.module} comes before ${module}`).toBeLessThan(names.indexOf(module));
-        }
-      }
-    }
-  });
-
-  it("calls every module, and configures every provider and alias the modules expect", () => {
-    const main = readFileSync(join(MODULES, "examples/complete/main.tf"), "utf8");
-    const providers = readFileSync(join(MODULES, "examples/complete/providers.tf"), "utf8");
-    for (const d of MODULE_DEFINITIONS) {
-      expect(main).toContain(`module "${d.name.replace(/-/g, "_")}" {`);
-      expect(main).toContain(`source = "../../${d.name}"`);
-      for (const p of d.providers.filter((name) => name !== "random")) expect(providers).toContain(`provider "${p}" {`); // random needs no configuration
-      for (const alias of d.providerAliases ?? []) expect(providers).toContain(`alias               = "${alias.split(".")[1]}"`);
-    }
-    expect(readFileSync(join(MODULES, "examples/complete/versions.tf"), "utf8")).toMatch(/backend "s3" \{[\s\S]*use_lockfile = true/);
-  });
-});
-
-describe("modules/ (generated)", () => {
-  describe.each(MODULE_DEFINITIONS.map((d) => [d.name, d] as const))("%s", (name, definition) => {
-    const dir = join(MODULES, name);
-
-    it("is laid out as a conventional module, every file with the generated header", () => {
-      expect(readdirSync(dir).sort()).toEqual(["README.md", "main.tf", "outputs.tf", "variables.tf", "versions.tf"]);
-      for (const file of ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]) {
-        expect(readFileSync(join(dir, file), "utf8").split("\n")[0]).toBe(`# ${generatedHeader(definition.source)}`);
-      }
-      expect(readFileSync(join(dir, "README.md"), "utf8").split("\n")[0]).toBe(`<!-- ${generatedHeader(definition.source)} -->`);
-    });
-
-    it("declares every variable with a description and a type, and the README lists every input and output", async () => {
-      const variables = (await parse("variables.tf", readFileSync(join(dir, "variables.tf"), "utf8"))) as {
-        variable: Record<string, [{ description?: string; type?: string; nullable?: boolean }]>;
-      };
-      const outputs = (await parse("outputs.tf", readFileSync(join(dir, "outputs.tf"), "utf8"))) as {
-        output: Record<string, [{ description?: string }]>;
-      };
-      const readme = readFileSync(join(dir, "README.md"), "utf8");
-      for (const [variable, [block]] of Object.entries(variables.variable)) {
-        expect(block.description, variable).toBeTruthy();
-        expect(block.type, variable).toBeTruthy();
-        expect(block.nullable, `${variable}: null is refused, not passed through to resources`).toBe(false);
-        expect(readme).toContain(`| \`${variable}\` |`);
-      }
-      for (const [output, [block]] of Object.entries(outputs.output)) {
-        expect(block.description, output).toBeTruthy();
-        expect(readme).toContain(`| \`${output}\` |`);
-      }
-      expect(Object.keys(variables.variable).sort()).toEqual(Object.keys(definition.variables).sort());
-    });
-
-    it("has no provider configuration or backend inside the module", () => {
-      const main = readFileSync(join(dir, "main.tf"), "utf8");
-      const kinds = splitBlocks(main.split("\n").filter((l) => !l.startsWith("#")).join("\n")).map((b) => b.kind);
-      expect(kinds.filter((k) => !["resource", "data", "locals"].includes(k))).toEqual([]);
-      expect(readFileSync(join(dir, "versions.tf"), "utf8")).not.toMatch(/backend|provider "/);
-    });
-
-    it("lists under 'Checked only in TypeScript' each rule the definition leaves to TypeScript", () => {
-      const readme = readFileSync(join(dir, "README.md"), "utf8");
-      const section = readme.split("## Checked only in TypeScript")[1]?.split("\n## ")[0] ?? "";
-      for (const field of Object.keys(definition.typescriptOnly)) expect(section).toContain(`\`${field}\``);
-      expect(readme).toBe(moduleReadme(definition, renderModule(definition).outputs));
+      expect(rendered(definition).hcl).not.toMatch(/^\s*provider\s*=\s*"/m);
     });
   });
 });
