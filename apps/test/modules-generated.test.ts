@@ -4,21 +4,13 @@
  * validations need a Terraform CLI and run in `npm run modules:check`.
  */
 import { parse } from "@cdktf/hcl2json";
-import type { ModuleDefinition } from "@qod/core";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MODULE_DEFINITIONS, MODULE_EXAMPLE_WIRING } from "../modules";
-import { generatedHeader, moduleReadme, moduleReferences, renderModule, splitBlocks } from "../../scripts/modules-lib";
+import { generatedHeader, moduleReadme, moduleReferences, splitBlocks } from "../../scripts/modules-lib";
+import { rendered } from "./rendered-modules";
 
 const MODULES = join(__dirname, "../../modules");
-
-/** Each definition rendered once for the whole file (rendering is the slow part; nothing mutates it). */
-const renderedModules = new Map<string, ReturnType<typeof renderModule>>();
-function rendered(definition: ModuleDefinition): ReturnType<typeof renderModule> {
-  const cached = renderedModules.get(definition.name) ?? renderModule(definition);
-  renderedModules.set(definition.name, cached);
-  return cached;
-}
 
 describe("modules/examples/complete", () => {
   it("wires only variables that exist to outputs that exist, each module after the ones it reads", () => {

@@ -17,17 +17,10 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MODULE_DEFINITIONS } from "../modules";
-import { renderModule, withoutTerraformBlock } from "../../scripts/modules-lib";
+import { withoutTerraformBlock } from "../../scripts/modules-lib";
+import { rendered } from "./rendered-modules";
 
 const PACKAGES = join(__dirname, "../../packages");
-
-/** Each definition rendered once for the whole file (rendering is the slow part; nothing mutates it). */
-const renderedModules = new Map<string, ReturnType<typeof renderModule>>();
-function rendered(definition: ModuleDefinition): ReturnType<typeof renderModule> {
-  const cached = renderedModules.get(definition.name) ?? renderModule(definition);
-  renderedModules.set(definition.name, cached);
-  return cached;
-}
 
 /** A bare app for building a construct in tests: no stack traces, no temporary directory per app. */
 const OUTDIR = mkdtempSync(join(tmpdir(), "qod-modules-test-"));
