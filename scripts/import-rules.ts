@@ -91,6 +91,7 @@ export const PACKAGE_LAYERS: Readonly<Record<string, number>> = {
   rds: 3,
   backup: 3,
   "helm-addons": 4,
+  delivery: 4,
   workloads: 5,
 };
 

@@ -1,4 +1,5 @@
 import { ValidationError } from "@qod/core";
+import type { DeliveryConfig } from "@qod/delivery";
 import { App } from "cdktf";
 import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
 import { EnvironmentConfig, validateEnvironmentConfigs } from "./environment-config";
@@ -9,6 +10,8 @@ import { PlatformStack } from "./platform-stack";
 export interface PlatformDefinition {
   readonly bootstrap: BootstrapConfig;
   readonly environments: readonly EnvironmentConfig[];
+  /** The delivery pipeline's repository and per-environment roles (README, Delivery). */
+  readonly delivery?: DeliveryConfig;
 }
 
 /** The stacks of one environment. Dev and prod go through this one function so they cannot drift. */
