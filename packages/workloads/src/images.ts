@@ -28,6 +28,21 @@ export function isRegistryRepository(repository: string): boolean {
   return ECR_NAME_PATTERN.test(repository) && !repository.includes(".");
 }
 
+/** What {@link checkImageTag} allows of a tag's characters, in its words. */
+export const TAG_RULE = "a Docker tag (letters, digits, _ . -, up to 128, not starting with . or -)";
+/** What {@link checkImageTag} allows of a tag's meaning, in its words. */
+export const RELEASE_TAG_RULE = `a release tag (a version or a commit), not one that moves (${MUTABLE_TAGS.join(", ")})`;
+
+/**
+ * Checks one image tag: a Docker tag ({@link TAG_PATTERN}) that names a release, not one that
+ * moves ({@link MUTABLE_TAGS}). The rule of a config's `image.tag` and of the release pipeline's
+ * `IMAGE_TAG`, so both are refused with the same words. Returns whether the tag passed.
+ */
+export function checkImageTag(p: ProblemCollector, field: string, tag: unknown): boolean {
+  if (!p.check(typeof tag === "string" && TAG_PATTERN.test(tag), field, tag, TAG_RULE)) return false;
+  return p.check(!MUTABLE_TAGS.includes((tag as string).toLowerCase()), field, tag, RELEASE_TAG_RULE);
+}
+
 /**
  * Checks one image: a tag that is a release (not `latest`), or a digest; a digest for images
  * outside the environment's registry; a registry repository the environment has.
@@ -39,11 +54,7 @@ export function checkImage(p: ProblemCollector, field: string, image: ImageConfi
   if (tag === undefined && digest === undefined) {
     p.add(field, image, "an immutable reference: a release tag (tag) or a digest (digest: sha256:...); an untagged image means whatever was pushed last");
   }
-  if (tag !== undefined) {
-    if (p.check(typeof tag === "string" && TAG_PATTERN.test(tag), `${field}.tag`, tag, "a Docker tag (letters, digits, _ . -, up to 128, not starting with . or -)")) {
-      p.check(!MUTABLE_TAGS.includes(tag.toLowerCase()), `${field}.tag`, tag, `a release tag (a version or a commit), not one that moves (${MUTABLE_TAGS.join(", ")})`);
-    }
-  }
+  if (tag !== undefined) checkImageTag(p, `${field}.tag`, tag);
   if (digest !== undefined) p.check(typeof digest === "string" && DIGEST_PATTERN.test(digest), `${field}.digest`, digest, "sha256: followed by 64 lowercase hex digits");
   if (isRegistryRepository(repository)) {
     if (repositories !== undefined) {
