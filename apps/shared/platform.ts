@@ -1,5 +1,5 @@
-import { ValidationError } from "@qod/core";
-import type { DeliveryConfig } from "@qod/delivery";
+import { Problem, ProblemCollector, ValidationError } from "@qod/core";
+import { checkBuiltImages, DeliveryConfig } from "@qod/delivery";
 import { App } from "cdktf";
 import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
 import { EnvironmentConfig, validateEnvironmentConfigs } from "./environment-config";
@@ -21,16 +21,25 @@ export interface EnvironmentStacks {
   readonly apps: AppsStack;
 }
 
+/** The images the release workflow builds (`delivery.images`), against every environment's registry. */
+function findBuiltImageProblems(definition: PlatformDefinition): readonly Problem[] {
+  if (definition.delivery === undefined) return [];
+  const p = new ProblemCollector("platform config");
+  checkBuiltImages(p, "delivery.images", definition.delivery.images, definition.environments);
+  return p.problems;
+}
+
 /** Validates every config at once; throws one {@link ValidationError} listing all problems. */
 export function validatePlatform(definition: PlatformDefinition): void {
   const bootstrapProblems = findBootstrapProblems(definition.bootstrap);
+  const deliveryProblems = findBuiltImageProblems(definition);
   try {
     validateEnvironmentConfigs(definition.environments);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new ValidationError("platform config", [...bootstrapProblems, ...error.problems]);
+    throw new ValidationError("platform config", [...bootstrapProblems, ...error.problems, ...deliveryProblems]);
   }
-  if (bootstrapProblems.length > 0) throw new ValidationError("platform config", bootstrapProblems);
+  if (bootstrapProblems.length + deliveryProblems.length > 0) throw new ValidationError("platform config", [...bootstrapProblems, ...deliveryProblems]);
 }
 
 /** Composes the stacks of one environment. */
