@@ -2,6 +2,7 @@ import { ValidationError } from "@qod/core";
 import { App } from "cdktf";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { ReleaseEnvironment, withImageTag } from "./image-tag";
 import { composePlatform, PlatformDefinition, validatePlatform } from "./platform";
 
 /** One synthesized stack, as the synth reports it. */
@@ -55,14 +56,18 @@ export function formatSynthSummary(stacks: readonly SynthesizedStackSummary[], o
  *
  * Under the cdktf CLI (`CDKTF_OUTDIR` set) the CLI owns the output directory and already copies
  * it only on success, so the app writes there directly.
+ *
+ * `env` holds the release inputs (`IMAGE_TAG`, see {@link withImageTag}); they are applied to the
+ * definition before it is validated, so they pass the config's rules.
  */
-export function synthPlatform(definition: PlatformDefinition, target: string, cliOutdir?: string): SynthResult {
+export function synthPlatform(definition: PlatformDefinition, target: string, cliOutdir?: string, env: ReleaseEnvironment = {}): SynthResult {
   let staging: string | undefined;
   try {
-    validatePlatform(definition); // before App exists: App creates its outdir on construction
+    const released = withImageTag(definition, env);
+    validatePlatform(released); // before App exists: App creates its outdir on construction
     const outdir = cliOutdir ?? (staging = mkdtempSync(resolve(dirname(target), ".cdktf.out.staging-")));
     const app = new App({ outdir });
-    const composed = composePlatform(app, definition);
+    const composed = composePlatform(app, released);
     app.synth();
     if (staging) {
       rmSync(target, { recursive: true, force: true });
@@ -86,11 +91,12 @@ export function synthPlatform(definition: PlatformDefinition, target: string, cl
  * The command-line entry: synth, report, and exit 1 on failure. On success it prints one line per
  * stack (resources, data sources, file) and the time since the process started (module loading
  * included: what the user waited). Under the cdktf CLI, which prints its own summary, it is quiet.
+ * Both (`npm run synth` and `cdktf synth/deploy`) read the release inputs (`IMAGE_TAG`) here.
  */
 export function runSynthCli(definition: PlatformDefinition): void {
   const target = resolve(process.env.SYNTH_OUTDIR ?? "cdktf.out");
   const cliOutdir = process.env.CDKTF_OUTDIR || undefined;
-  const result = synthPlatform(definition, target, cliOutdir);
+  const result = synthPlatform(definition, target, cliOutdir, process.env);
   if (!result.ok) {
     process.stderr.write(`${result.message}\n`);
     process.exit(1);
