@@ -12,7 +12,10 @@ export interface RegistryConfig {
   readonly repositories: readonly string[];
   /** Days an untagged image is kept (1-90). */
   readonly untaggedImageExpiryDays: number;
-  /** Release images (`v*` tags) kept per repository (1-1000). */
+  /**
+   * Release images kept per repository (1-1000): the newest tagged images (the release
+   * workflow's commit SHAs, versions, a mirror's upstream tags); older ones expire.
+   */
   readonly keepReleaseImages: number;
   /** Replicate every repository to `backup.drRegion`. */
   readonly replicateToDr: boolean;
@@ -76,29 +79,28 @@ export function checkImageLifecycle(
   p.check(known(keep) && keep >= 1 && keep <= 1000, field("keepReleaseImages"), keep, "1 to 1000 images");
 }
 
-/** The start of a Docker image tag: a letter, digit or `_`, then up to 127 letters, digits, `_`, `.` or `-`. */
-export const IMAGE_TAG_PREFIX_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-/** What {@link checkReleaseTagPrefixes} allows, in its words. */
-export const RELEASE_TAG_PREFIXES_RULE = "at least one tag prefix (the lifecycle rule keeping release images needs one)";
-export const RELEASE_TAG_PREFIX_RULE = "the start of an image tag: a letter, digit or _, then letters, digits, _ . or - (128 characters at most)";
+/**
+ * A tag pattern of an ECR lifecycle rule (`tagPatternList`): the characters of an image tag
+ * (letters, digits, `_ . -`, not starting with `.` or `-`) and `*` wildcards, 128 at most.
+ */
+export const RELEASE_TAG_PATTERN_PATTERN = /^[A-Za-z0-9_*][A-Za-z0-9_.*-]{0,127}$/;
+/** Wildcards ECR allows in one tag pattern. */
+export const MAX_TAG_PATTERN_WILDCARDS = 4;
+/** What {@link checkReleaseTagPattern} allows, in its words. */
+export const RELEASE_TAG_PATTERN_RULE = `an image tag pattern: letters, digits, _ . - and up to ${MAX_TAG_PATTERN_WILDCARDS} * wildcards, not starting with . or - (128 characters at most); "*" makes every tagged image a release`;
 
 /**
- * Checks the tag prefixes that mark a release image: at least one (ECR refuses a `tagged` rule
- * without one), each the start of a valid image tag. A list only Terraform knows is deferred.
+ * Checks the tag pattern that marks a release image (one pattern: ECR selects an image for a
+ * rule with several patterns only when it has a tag for each, so a list would narrow, not widen).
+ * A pattern only Terraform knows is deferred.
  */
-export function checkReleaseTagPrefixes(p: ProblemCollector, field: string, prefixes: readonly string[]): void {
-  // A Terraform list (a module's variable) is one token standing for the whole list: both rules are Terraform's.
-  if (isUnresolved(prefixes) && (!Array.isArray(prefixes) || prefixes.length === 1)) {
-    p.add(field, prefixes, `${RELEASE_TAG_PREFIXES_RULE}, each ${RELEASE_TAG_PREFIX_RULE}`);
-    return;
-  }
-  if (!Array.isArray(prefixes) || prefixes.length === 0) {
-    p.add(field, prefixes, RELEASE_TAG_PREFIXES_RULE);
-    return;
-  }
-  prefixes.forEach((prefix, i) => {
-    p.check(typeof prefix === "string" && IMAGE_TAG_PREFIX_PATTERN.test(prefix), `${field}[${i}]`, prefix, RELEASE_TAG_PREFIX_RULE);
-  });
+export function checkReleaseTagPattern(p: ProblemCollector, field: string, pattern: string): void {
+  p.check(
+    typeof pattern === "string" && RELEASE_TAG_PATTERN_PATTERN.test(pattern) && pattern.split("*").length - 1 <= MAX_TAG_PATTERN_WILDCARDS,
+    field,
+    pattern,
+    RELEASE_TAG_PATTERN_RULE,
+  );
 }
 
 /**

@@ -12,18 +12,25 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { accountAdministersKey, checkDrRegion, iamPolicyDocument, IamPolicy, Naming, ProblemCollector, serviceTrustPolicy, ValidationError } from "@qod/core";
 import { Fn, TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
-import { checkImageLifecycle, checkReleaseTagPrefixes, checkRepositories } from "./config";
+import { checkImageLifecycle, checkReleaseTagPattern, checkRepositories } from "./config";
 
 /** What pulling an image needs, besides `ecr:GetAuthorizationToken`. */
 export const ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] as const;
 
+/** The default release tag pattern: every tag. */
+export const EVERY_TAG = "*";
+
 /**
  * The repositories' lifecycle policy (and the replicas', through their creation template):
- * untagged images expire after `untagged` days; the last `keep` images whose tag starts with a
- * release prefix are kept. With values only Terraform knows (a generated module's variables),
- * Terraform writes the JSON (`jsonencode`).
+ * untagged images expire after `untagged` days; of the tagged images matching `releaseTagPattern`
+ * (every tagged image by default) the newest `keep` are kept and older ones expire. The
+ * repositories are IMMUTABLE, so every tag names one build: the release workflow's commit SHAs
+ * (40 hex digits), versions, a mirror's upstream tags. A tag prefix could not select commit SHAs
+ * (they start with any hex digit, and ECR selects an image for a rule with several prefixes only
+ * when it has a tag for each). With values only Terraform knows (a generated module's
+ * variables), Terraform writes the JSON (`jsonencode`).
  */
-export function imageLifecyclePolicy(untagged: number, keep: number, releaseTagPrefixes: readonly string[]): string {
+export function imageLifecyclePolicy(untagged: number, keep: number, releaseTagPattern: string = EVERY_TAG): string {
   const text = (n: number) => (Token.isUnresolved(n) ? Token.asString(n) : String(n));
   const policy = {
     rules: [
@@ -38,7 +45,7 @@ export function imageLifecyclePolicy(untagged: number, keep: number, releaseTagP
         description: `Keep the last ${text(keep)} release images`,
         selection: {
           tagStatus: "tagged",
-          tagPrefixList: [...releaseTagPrefixes],
+          tagPatternList: [releaseTagPattern],
           countType: "imageCountMoreThan",
           countNumber: keep,
         },
@@ -46,7 +53,7 @@ export function imageLifecyclePolicy(untagged: number, keep: number, releaseTagP
       },
     ],
   };
-  const tokens = Token.isUnresolved(untagged) || Token.isUnresolved(keep) || Token.isUnresolved(releaseTagPrefixes) || releaseTagPrefixes.some((t) => Token.isUnresolved(t));
+  const tokens = Token.isUnresolved(untagged) || Token.isUnresolved(keep) || Token.isUnresolved(releaseTagPattern);
   return tokens ? Fn.jsonencode(policy) : JSON.stringify(policy);
 }
 
@@ -60,15 +67,18 @@ export interface ContainerRegistryProps {
    */
   readonly untaggedImageExpiryDays?: number;
   /**
-   * Release images (tags starting with one of `releaseTagPrefixes`) kept per repository.
+   * Release images (tagged images matching `releaseTagPattern`) kept per repository: the newest
+   * are kept, older ones expire.
    * @default 30
    */
   readonly keepReleaseImages?: number;
   /**
-   * Tag prefixes that mark a release image.
-   * @default ["v"]
+   * The ECR tag pattern (`*` wildcards) that marks a release image. Tagged images it does not
+   * match are never expired.
+   * @default "*" - every tagged image is a release (in IMMUTABLE repositories each tag names one
+   * build: the release workflow's commit SHAs, versions)
    */
-  readonly releaseTagPrefixes?: readonly string[];
+  readonly releaseTagPattern?: string;
   /**
    * Let `terraform destroy` delete repositories that still hold images. Refused in production.
    * @default false
@@ -201,8 +211,8 @@ export class ContainerRegistry extends Construct {
     const untagged = props.untaggedImageExpiryDays ?? 7;
     const keep = props.keepReleaseImages ?? 30;
     checkImageLifecycle(p, (name) => name, { untaggedImageExpiryDays: untagged, keepReleaseImages: keep });
-    const releaseTagPrefixes = props.releaseTagPrefixes ?? ["v"];
-    checkReleaseTagPrefixes(p, "releaseTagPrefixes", releaseTagPrefixes);
+    const releaseTagPattern = props.releaseTagPattern ?? EVERY_TAG;
+    checkReleaseTagPattern(p, "releaseTagPattern", releaseTagPattern);
     if (props.production && props.forceDelete) {
       p.add("forceDelete", props.forceDelete, "false in production: repositories with images are never deleted by terraform destroy");
     }
@@ -217,7 +227,7 @@ export class ContainerRegistry extends Construct {
     // The key policy of the registry's key and of the replicas' key.
     const keyPolicy: IamPolicy = { Version: "2012-10-17", Statement: [accountAdministersKey(partition.partition, caller.accountId)] };
 
-    const lifecyclePolicy = imageLifecyclePolicy(untagged, keep, releaseTagPrefixes);
+    const lifecyclePolicy = imageLifecyclePolicy(untagged, keep, releaseTagPattern);
     const repositories: Record<string, ImageRepository> = {};
     if (props.replicasOf) {
       for (const service of props.repositories) repositories[service] = new ReplicaRepository(this, service, { name: repositoryName(service) });

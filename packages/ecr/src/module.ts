@@ -7,7 +7,7 @@ export interface EcrModuleInputs {
   readonly environment: string;
   readonly untagged_image_expiry_days: number;
   readonly keep_release_images: number;
-  readonly release_tag_prefixes: readonly string[];
+  readonly release_tag_pattern: string;
   readonly force_delete: boolean;
 }
 
@@ -32,7 +32,7 @@ function byService(registry: ContainerRegistry, value: (service: string) => stri
 export const ecrModule: ModuleDefinition<EcrModuleInputs> = {
   name: "ecr",
   source: "packages/ecr/src/module.ts",
-  description: `Container repositories for the platform's services, from the \`ContainerRegistry\` construct of \`@qod/ecr\`: a rotating KMS key (\`alias/<project>-<environment>-ecr\`) and, for each of ${ECR_MODULE_REPOSITORIES.map((s) => `\`${s}\``).join(", ")}, a repository \`<project>-<environment>/<service>\` with immutable tags, scan on push, encryption with that key and a lifecycle policy (untagged images expire, the last N release images are kept).`,
+  description: `Container repositories for the platform's services, from the \`ContainerRegistry\` construct of \`@qod/ecr\`: a rotating KMS key (\`alias/<project>-<environment>-ecr\`) and, for each of ${ECR_MODULE_REPOSITORIES.map((s) => `\`${s}\``).join(", ")}, a repository \`<project>-<environment>/<service>\` with immutable tags, scan on push, encryption with that key and a lifecycle policy (untagged images expire, the newest N release images are kept: every tagged image by default).`,
   variables: {
     project: {
       type: "string",
@@ -62,7 +62,7 @@ export const ecrModule: ModuleDefinition<EcrModuleInputs> = {
     },
     keep_release_images: {
       type: "number",
-      description: "Release images (tags starting with one of `release_tag_prefixes`) kept per repository; older ones expire: a whole number from 1 to 1000.",
+      description: "Release images (tagged images matching `release_tag_pattern`) kept per repository; older ones expire: a whole number from 1 to 1000.",
       default: 30,
       validations: [
         {
@@ -73,22 +73,17 @@ export const ecrModule: ModuleDefinition<EcrModuleInputs> = {
         },
       ],
     },
-    release_tag_prefixes: {
-      type: "list(string)",
-      description: "Tag prefixes that mark a release image: at least one, each the start of an image tag (a letter, digit or _, then letters, digits, _ . or -).",
-      default: ["v"],
+    release_tag_pattern: {
+      type: "string",
+      description:
+        'The ECR tag pattern that marks a release image: letters, digits, _ . - and up to 4 `*` wildcards. The default `"*"` makes every tagged image a release (the repositories are immutable, so each tag names one build: commit SHAs, versions); tagged images the pattern does not match never expire.',
+      default: "*",
       validations: [
         {
-          condition: "length(var.release_tag_prefixes) > 0",
-          errorMessage: "release_tag_prefixes must hold at least one tag prefix (the lifecycle rule keeping release images needs one).",
-          enforces: ["releaseTagPrefixes"],
-          rejects: [[]],
-        },
-        {
-          condition: `alltrue([for prefix in var.release_tag_prefixes : can(regex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", prefix))])`,
-          errorMessage: "release_tag_prefixes must each be the start of an image tag: a letter, digit or _, then letters, digits, _ . or - (128 characters at most).",
-          enforces: ["releaseTagPrefixes[0]", "releaseTagPrefixes"],
-          rejects: [[""], ["-v"], ["release v"]],
+          condition: `can(regex("^[A-Za-z0-9_*][A-Za-z0-9_.*-]{0,127}$", var.release_tag_pattern)) && length(regexall("[*]", var.release_tag_pattern)) <= 4`,
+          errorMessage: "release_tag_pattern must be an image tag pattern: letters, digits, _ . - and up to 4 * wildcards, not starting with . or - (128 characters at most).",
+          enforces: ["releaseTagPattern"],
+          rejects: ["", "-v*", "release *", "*a*b*c*d*"],
         },
       ],
     },
@@ -104,7 +99,7 @@ export const ecrModule: ModuleDefinition<EcrModuleInputs> = {
       repositories: [...ECR_MODULE_REPOSITORIES],
       untaggedImageExpiryDays: inputs.untagged_image_expiry_days,
       keepReleaseImages: inputs.keep_release_images,
-      releaseTagPrefixes: inputs.release_tag_prefixes,
+      releaseTagPattern: inputs.release_tag_pattern,
       forceDelete: inputs.force_delete,
     });
     return {

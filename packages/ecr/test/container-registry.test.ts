@@ -42,12 +42,12 @@ describe("ContainerRegistry with defaults", () => {
     expect(onlyResource(json, "aws_kms_key").enable_key_rotation).toBe(true);
   });
 
-  it("expires untagged images after 7 days and keeps the last 30 release images", () => {
+  it("expires untagged images after 7 days and keeps the last 30 release images, every tagged image being one", () => {
     const policies = resources(json, "aws_ecr_lifecycle_policy").map((p) => JSON.parse(p.policy));
     expect(policies).toHaveLength(2);
     const [untagged, releases] = policies[0].rules;
     expect(untagged.selection).toEqual({ tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 });
-    expect(releases.selection).toEqual({ tagStatus: "tagged", tagPrefixList: ["v"], countType: "imageCountMoreThan", countNumber: 30 });
+    expect(releases.selection).toEqual({ tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 30 });
     expect([untagged.action, releases.action]).toEqual([{ type: "expire" }, { type: "expire" }]);
   });
 

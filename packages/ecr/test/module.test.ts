@@ -1,14 +1,14 @@
 import { ModuleStack, Naming, ProblemCollector, recordDeferredChecks, ValidationError } from "@qod/core";
 import { App, TerraformVariable, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { checkReleaseTagPrefixes, ContainerRegistry, ECR_MODULE_REPOSITORIES, ecrModule } from "../src";
+import { checkReleaseTagPattern, ContainerRegistry, ECR_MODULE_REPOSITORIES, ecrModule } from "../src";
 import { resources, TfJson } from "../../../test/helpers";
 
-/** The problems the registry reports for `releaseTagPrefixes`, by field. */
-function prefixProblems(releaseTagPrefixes: string[]): string[] {
+/** The problems the registry reports for `releaseTagPattern`, by field. */
+function patternProblems(releaseTagPattern: string): string[] {
   try {
     Testing.synthScope((scope) => {
-      new ContainerRegistry(scope, "Registry", { naming: new Naming("qod", "dev"), repositories: ["qod-api"], releaseTagPrefixes });
+      new ContainerRegistry(scope, "Registry", { naming: new Naming("qod", "dev"), repositories: ["qod-api"], releaseTagPattern });
     });
     return [];
   } catch (error) {
@@ -17,27 +17,23 @@ function prefixProblems(releaseTagPrefixes: string[]): string[] {
   }
 }
 
-describe("ContainerRegistry release tag prefixes", () => {
-  it("fails when there is none: ECR refuses a tagged rule without a prefix", () => {
-    expect(prefixProblems([])).toEqual(["releaseTagPrefixes"]);
+describe("ContainerRegistry release tag pattern", () => {
+  it.each(["", "-v*", ".v*", "release *", "v1:*", "*a*b*c*d*", `v${"1".repeat(128)}`])("fails when the pattern is %j", (pattern) => {
+    expect(patternProblems(pattern)).toEqual(["releaseTagPattern"]);
   });
 
-  it("fails when a prefix cannot start an image tag, naming each", () => {
-    expect(prefixProblems(["v", "-rc", "", "release 1"])).toEqual(["releaseTagPrefixes[1]", "releaseTagPrefixes[2]", "releaseTagPrefixes[3]"]);
+  it.each(["*", "v*", "release-*", "2026.*", "*-rc*"])("accepts %j", (pattern) => {
+    expect(patternProblems(pattern)).toEqual([]);
   });
 
-  it("accepts tag starts such as v, release- and 2026.", () => {
-    expect(prefixProblems(["v", "release-", "2026."])).toEqual([]);
-  });
-
-  it("leaves a list only Terraform knows to Terraform: the rule is deferred, not a problem", () => {
+  it("leaves a pattern only Terraform knows to Terraform: the rule is deferred, not a problem", () => {
     const app = new App();
     const stack = new ModuleStack(app, { ...ecrModule, build: () => ({}) });
-    const list = new TerraformVariable(stack, "prefixes", { type: "list(string)" }).listValue;
+    const pattern = new TerraformVariable(stack, "pattern", { type: "string" }).stringValue;
     const p = new ProblemCollector("test");
-    const { deferred } = recordDeferredChecks(() => checkReleaseTagPrefixes(p, "releaseTagPrefixes", list));
+    const { deferred } = recordDeferredChecks(() => checkReleaseTagPattern(p, "releaseTagPattern", pattern));
     expect(p.problems).toEqual([]);
-    expect(deferred.map((d) => d.field)).toEqual(["releaseTagPrefixes"]);
+    expect(deferred.map((d) => d.field)).toEqual(["releaseTagPattern"]);
   });
 });
 
@@ -52,7 +48,7 @@ describe("the ecr module (the registry built from Terraform variables)", () => {
       expect(policy).toMatch(/^\$\{jsonencode\(/);
       expect(policy).toContain("var.untagged_image_expiry_days");
       expect(policy).toContain("var.keep_release_images");
-      expect(policy).toContain("var.release_tag_prefixes");
+      expect(policy).toContain("var.release_tag_pattern");
       expect(policy).not.toMatch(/e\+\d{3}/); // a number token printed as a number
     }
   });
