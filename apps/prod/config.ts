@@ -76,7 +76,10 @@ export const prod: EnvironmentConfig = {
     verticalPodAutoscaler: {},
   },
   workloads: {
-    // Release tags (the pipeline pushes each build under its version); never latest.
+    // Release tags; never latest. The release pipeline overrides the tag of the images this
+    // repository builds (delivery.images: qod-api, ui) with IMAGE_TAG=<commit sha>, the tag it
+    // pushed them under; redis keeps this tag. By hand: IMAGE_TAG=<sha> npm run synth (README,
+    // "The release tag"). Without IMAGE_TAG these tags are deployed.
     ui: {
       image: { repository: "ui", tag: "0.1.0" },
       scaling: { minReplicas: 3, maxReplicas: 20 },
