@@ -1,2 +1,4 @@
 export * from "./config";
 export * from "./images";
+export * from "./services";
+export * from "./policies";
