@@ -52,7 +52,7 @@ resource "aws_ecr_repository" "registry_qod_api" {
 }
 
 resource "aws_ecr_lifecycle_policy" "registry_qod_api_lifecycle_policy" {
-  policy     = jsonencode({ "rules" = [{ "rulePriority" = 1, "description" = "Expire untagged images after ${var.untagged_image_expiry_days} days", "selection" = { "tagStatus" = "untagged", "countType" = "sinceImagePushed", "countUnit" = "days", "countNumber" = var.untagged_image_expiry_days }, "action" = { "type" = "expire" } }, { "rulePriority" = 2, "description" = "Keep the last ${var.keep_release_images} release images", "selection" = { "tagStatus" = "tagged", "tagPrefixList" = var.release_tag_prefixes, "countType" = "imageCountMoreThan", "countNumber" = var.keep_release_images }, "action" = { "type" = "expire" } }] })
+  policy     = jsonencode({ "rules" = [{ "rulePriority" = 1, "description" = "Expire untagged images after ${var.untagged_image_expiry_days} days", "selection" = { "tagStatus" = "untagged", "countType" = "sinceImagePushed", "countUnit" = "days", "countNumber" = var.untagged_image_expiry_days }, "action" = { "type" = "expire" } }, { "rulePriority" = 2, "description" = "Keep the last ${var.keep_release_images} release images", "selection" = { "tagStatus" = "tagged", "tagPatternList" = [var.release_tag_pattern], "countType" = "imageCountMoreThan", "countNumber" = var.keep_release_images }, "action" = { "type" = "expire" } }] })
   repository = aws_ecr_repository.registry_qod_api.name
 }
 
@@ -70,7 +70,7 @@ resource "aws_ecr_repository" "registry_ui" {
 }
 
 resource "aws_ecr_lifecycle_policy" "registry_ui_lifecycle_policy" {
-  policy     = jsonencode({ "rules" = [{ "rulePriority" = 1, "description" = "Expire untagged images after ${var.untagged_image_expiry_days} days", "selection" = { "tagStatus" = "untagged", "countType" = "sinceImagePushed", "countUnit" = "days", "countNumber" = var.untagged_image_expiry_days }, "action" = { "type" = "expire" } }, { "rulePriority" = 2, "description" = "Keep the last ${var.keep_release_images} release images", "selection" = { "tagStatus" = "tagged", "tagPrefixList" = var.release_tag_prefixes, "countType" = "imageCountMoreThan", "countNumber" = var.keep_release_images }, "action" = { "type" = "expire" } }] })
+  policy     = jsonencode({ "rules" = [{ "rulePriority" = 1, "description" = "Expire untagged images after ${var.untagged_image_expiry_days} days", "selection" = { "tagStatus" = "untagged", "countType" = "sinceImagePushed", "countUnit" = "days", "countNumber" = var.untagged_image_expiry_days }, "action" = { "type" = "expire" } }, { "rulePriority" = 2, "description" = "Keep the last ${var.keep_release_images} release images", "selection" = { "tagStatus" = "tagged", "tagPatternList" = [var.release_tag_pattern], "countType" = "imageCountMoreThan", "countNumber" = var.keep_release_images }, "action" = { "type" = "expire" } }] })
   repository = aws_ecr_repository.registry_ui.name
 }
 
@@ -88,6 +88,6 @@ resource "aws_ecr_repository" "registry_redis" {
 }
 
 resource "aws_ecr_lifecycle_policy" "registry_redis_lifecycle_policy" {
-  policy     = jsonencode({ "rules" = [{ "rulePriority" = 1, "description" = "Expire untagged images after ${var.untagged_image_expiry_days} days", "selection" = { "tagStatus" = "untagged", "countType" = "sinceImagePushed", "countUnit" = "days", "countNumber" = var.untagged_image_expiry_days }, "action" = { "type" = "expire" } }, { "rulePriority" = 2, "description" = "Keep the last ${var.keep_release_images} release images", "selection" = { "tagStatus" = "tagged", "tagPrefixList" = var.release_tag_prefixes, "countType" = "imageCountMoreThan", "countNumber" = var.keep_release_images }, "action" = { "type" = "expire" } }] })
+  policy     = jsonencode({ "rules" = [{ "rulePriority" = 1, "description" = "Expire untagged images after ${var.untagged_image_expiry_days} days", "selection" = { "tagStatus" = "untagged", "countType" = "sinceImagePushed", "countUnit" = "days", "countNumber" = var.untagged_image_expiry_days }, "action" = { "type" = "expire" } }, { "rulePriority" = 2, "description" = "Keep the last ${var.keep_release_images} release images", "selection" = { "tagStatus" = "tagged", "tagPatternList" = [var.release_tag_pattern], "countType" = "imageCountMoreThan", "countNumber" = var.keep_release_images }, "action" = { "type" = "expire" } }] })
   repository = aws_ecr_repository.registry_redis.name
 }

@@ -33,7 +33,7 @@ variable "untagged_image_expiry_days" {
 
 variable "keep_release_images" {
   default     = 30
-  description = "Release images (tags starting with one of `release_tag_prefixes`) kept per repository; older ones expire: a whole number from 1 to 1000."
+  description = "Release images (tagged images matching `release_tag_pattern`) kept per repository; older ones expire: a whole number from 1 to 1000."
   type        = number
   validation {
     error_message = "keep_release_images must be a whole number of images from 1 to 1000."
@@ -42,19 +42,13 @@ variable "keep_release_images" {
   nullable = false
 }
 
-variable "release_tag_prefixes" {
-  default = [
-    "v",
-  ]
-  description = "Tag prefixes that mark a release image: at least one, each the start of an image tag (a letter, digit or _, then letters, digits, _ . or -)."
-  type        = list(string)
+variable "release_tag_pattern" {
+  default     = "*"
+  description = "The ECR tag pattern that marks a release image: letters, digits, _ . - and up to 4 `*` wildcards. The default `\"*\"` makes every tagged image a release (the repositories are immutable, so each tag names one build: commit SHAs, versions); tagged images the pattern does not match never expire."
+  type        = string
   validation {
-    error_message = "release_tag_prefixes must hold at least one tag prefix (the lifecycle rule keeping release images needs one)."
-    condition     = length(var.release_tag_prefixes) > 0
-  }
-  validation {
-    error_message = "release_tag_prefixes must each be the start of an image tag: a letter, digit or _, then letters, digits, _ . or - (128 characters at most)."
-    condition     = alltrue([for prefix in var.release_tag_prefixes : can(regex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", prefix))])
+    error_message = "release_tag_pattern must be an image tag pattern: letters, digits, _ . - and up to 4 * wildcards, not starting with . or - (128 characters at most)."
+    condition     = can(regex("^[A-Za-z0-9_*][A-Za-z0-9_.*-]{0,127}$", var.release_tag_pattern)) && length(regexall("[*]", var.release_tag_pattern)) <= 4
   }
   nullable = false
 }
