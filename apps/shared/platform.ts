@@ -1,6 +1,9 @@
 import { Problem, ProblemCollector, ValidationError } from "@qod/core";
 import { checkBuiltImages, DeliveryConfig } from "@qod/delivery";
-import { App } from "cdktf";
+import { App, TerraformStack } from "cdktf";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
 import { EnvironmentConfig, validateEnvironmentConfigs } from "./environment-config";
 import { InfraStack } from "./infra-stack";
@@ -53,6 +56,35 @@ export function composeEnvironment(app: App, config: EnvironmentConfig): Environ
   const apps = new AppsStack(app, config);
   apps.addDependency(platform);
   return { infra, platform, apps };
+}
+
+/**
+ * The stacks of one environment in apply order: each after every stack it depends on
+ * (`addDependency` above), ties in composition order. The synth summary and the delivery
+ * workflows (scripts/workflows-lib.ts) take the order from here: one source, no second list.
+ */
+export function applyOrder(stacks: EnvironmentStacks): TerraformStack[] {
+  const pending: TerraformStack[] = Object.values(stacks);
+  const ordered: TerraformStack[] = [];
+  while (pending.length > 0) {
+    const next = pending.findIndex((stack) => stack.dependencies.every((d) => !pending.includes(d as TerraformStack)));
+    if (next < 0) throw new Error(`stacks depend on each other in a cycle: ${pending.map((s) => s.node.id).join(", ")}`);
+    ordered.push(...pending.splice(next, 1));
+  }
+  return ordered;
+}
+
+/**
+ * The names of one environment's stacks (`<env>-infra`, …) in apply order, from a throwaway
+ * composition: nothing is synthesized and the temporary output directory is removed.
+ */
+export function environmentStackNames(config: EnvironmentConfig): string[] {
+  const outdir = mkdtempSync(join(tmpdir(), "qod-stack-order-"));
+  try {
+    return applyOrder(composeEnvironment(new App({ outdir }), config)).map((stack) => stack.node.id);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** Every stack: `bootstrap`, then each environment's. Validates first; builds nothing on error. */

@@ -3,7 +3,7 @@ import { App } from "cdktf";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { ReleaseEnvironment, withImageTag } from "./image-tag";
-import { composePlatform, PlatformDefinition, validatePlatform } from "./platform";
+import { applyOrder as stacksInApplyOrder, composePlatform, PlatformDefinition, validatePlatform } from "./platform";
 
 /** One synthesized stack, as the synth reports it. */
 export interface SynthesizedStackSummary {
@@ -75,7 +75,7 @@ export function synthPlatform(definition: PlatformDefinition, target: string, cl
       staging = undefined;
     }
     const written = cliOutdir ?? target;
-    const applyOrder = [composed.bootstrap, ...composed.environments.flatMap((e) => [e.infra, e.platform, e.apps])].map((stack) => stack.node.id);
+    const applyOrder = [composed.bootstrap, ...composed.environments.flatMap(stacksInApplyOrder)].map((stack) => stack.node.id);
     return { ok: true, outdir: written, stacks: summarizeStacks(written, applyOrder) };
   } catch (error) {
     if (staging && existsSync(staging)) rmSync(staging, { recursive: true, force: true });
