@@ -34,6 +34,7 @@ import {
   tflintJunit,
   TflintReport,
 } from "./scan-lib";
+import { ensureGoTool, goEnv, versionOutput as versionOf } from "./go-tool";
 
 const REPO = resolve(__dirname, "..");
 const STACKS = resolve(REPO, process.env.SCAN_STACKS ?? "cdktf.out/stacks");
@@ -68,12 +69,6 @@ function run(what: string, cmd: string, args: string[], options: SpawnSyncOption
   return String(result.stdout ?? "");
 }
 
-function versionOf(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string | undefined {
-  if (!existsSync(cmd)) return undefined;
-  const result = spawnSync(cmd, args, { encoding: "utf8", env });
-  return result.status === 0 ? `${result.stdout}${result.stderr}` : undefined;
-}
-
 function ensureCheckov(): string {
   const checkov = join(VENV, "bin/checkov");
   if (versionOf(checkov, ["--version"])?.trim() === V.checkov.version) return checkov;
@@ -90,18 +85,13 @@ function ensureCheckov(): string {
   return checkov;
 }
 
-const goEnv = (gobin: string): NodeJS.ProcessEnv => ({ ...process.env, GOBIN: gobin, GOTOOLCHAIN: "local" });
-
 function ensureTflint(): string {
-  const dir = join(CACHE, `tflint-v${V.tflint.version}`);
-  const tflint = join(dir, "tflint");
-  if (versionOf(tflint, ["--version"])?.includes(`TFLint version ${V.tflint.version}`)) return tflint;
-  say(`building tflint ${V.tflint.version} into ${dir} (go install, Go module proxy)`);
-  run("go install tflint", "go", ["install", `github.com/terraform-linters/tflint@v${V.tflint.version}`], {
-    env: goEnv(dir),
-    cwd: CACHE,
-  });
-  return tflint;
+  const tool = { name: "tflint", pkg: "github.com/terraform-linters/tflint", version: V.tflint.version, versionArgs: ["--version"], expect: `TFLint version ${V.tflint.version}` };
+  try {
+    return ensureGoTool(tool, CACHE, say);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function ensureRulesetAws(tflint: string): string {

@@ -1,7 +1,8 @@
 /**
  * `npm run setup`, second step: installs the Debian packages the service tests run for real
- * (PostgreSQL, Redis, Chromium) when they are missing. Skips what is installed; does nothing on a
- * machine without apt-get or dpkg (it says what to install instead). Non-interactive.
+ * (PostgreSQL, Redis, Chromium) and the checks need (shellcheck, python3-venv) when they are
+ * missing. Skips what is installed; does nothing on a machine without apt-get or dpkg (it says
+ * what to install instead). Non-interactive.
  */
 import { spawnSync } from "node:child_process";
 
@@ -11,6 +12,8 @@ export const SYSTEM_PACKAGES: Readonly<Record<string, string>> = {
   "redis-server": "qod-api tests run private redis-server processes on loopback",
   "fonts-dejavu-core": "the browser test's screenshot needs a font to render text",
   chromium: "the ui browser test drives Debian's Chromium with playwright-core",
+  shellcheck: "npm run workflows:check: actionlint checks the workflows' run: scripts with it",
+  "python3-venv": "npm run scan installs checkov into a virtual environment (python3 -m venv needs ensurepip)",
 };
 
 function run(command: string, args: readonly string[], options: { quiet?: boolean } = {}) {

@@ -18,6 +18,11 @@ export const VERSIONS = {
     chosen: "2026-11-22",
     note: "S3 backend native locking (use_lockfile) needs Terraform 1.10 or later",
   },
+  actionlint: {
+    version: "1.7.12",
+    chosen: "2026-11-23",
+    note: "github.com/rhysd/actionlint v1.7.12, released 2026-03-30 (newest on the Go module proxy); `npm run workflows:check` builds it with go install and lints .github/workflows, with shellcheck over run: scripts when it is on PATH",
+  },
   providers: {
     aws: {
       version: "6.25.0",
@@ -182,6 +187,7 @@ export const VERSIONS = {
   },
 } as const satisfies {
   terraform: PinnedVersion;
+  actionlint: PinnedVersion;
   providers: Record<string, PinnedVersion>;
   eks: Record<string, PinnedVersion>;
   eksAddons: Record<string, Record<string, PinnedVersion>>;
