@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
+import { findDeliveryProblems } from "../delivery/ci-stack";
 import { EnvironmentConfig, validateEnvironmentConfigs } from "./environment-config";
 import { InfraStack } from "./infra-stack";
 import { AppsStack } from "./apps-stack";
@@ -34,15 +35,17 @@ function findBuiltImageProblems(definition: PlatformDefinition): readonly Proble
 
 /** Validates every config at once; throws one {@link ValidationError} listing all problems. */
 export function validatePlatform(definition: PlatformDefinition): void {
-  const bootstrapProblems = findBootstrapProblems(definition.bootstrap);
-  const deliveryProblems = findBuiltImageProblems(definition);
+  const problems = [...findBootstrapProblems(definition.bootstrap)];
   try {
     validateEnvironmentConfigs(definition.environments);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new ValidationError("platform config", [...bootstrapProblems, ...error.problems, ...deliveryProblems]);
+    problems.push(...error.problems);
   }
-  if (bootstrapProblems.length + deliveryProblems.length > 0) throw new ValidationError("platform config", [...bootstrapProblems, ...deliveryProblems]);
+  if (definition.delivery !== undefined) {
+    problems.push(...findDeliveryProblems(definition.delivery, definition.environments, definition.bootstrap), ...findBuiltImageProblems(definition));
+  }
+  if (problems.length > 0) throw new ValidationError("platform config", problems);
 }
 
 /** Composes the stacks of one environment. */

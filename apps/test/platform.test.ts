@@ -1,3 +1,4 @@
+import type { DeliveryConfig } from "@qod/delivery";
 import type { EnvironmentConfig } from "../shared/environment-config";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
@@ -187,6 +188,16 @@ describe("bad input: rejected with the field named, nothing written", () => {
     environments: platform.environments.map((c) => (c === env ? { ...c, ...patch } : c)),
   });
   const capitalized = dev.name[0].toUpperCase() + dev.name.slice(1);
+  const delivery = platform.delivery!;
+  const withDelivery = (patch: Partial<DeliveryConfig>): PlatformDefinition => ({ ...platform, delivery: { ...delivery, ...patch } });
+  const withoutEntry = (name: string) => Object.fromEntries(Object.entries(delivery.environments).filter(([key]) => key !== name));
+
+  it("reports the delivery section's problems together with the bootstrap's and the environments'", () => {
+    const definition = { ...broken(dev, { vpcCidr: "11.0.0.0/16" }), bootstrap: { ...platform.bootstrap, bucket: "Not A Bucket" }, delivery: { ...delivery, repository: "*" } };
+    const result = synthPlatform(definition, join(freshDir(), "cdktf.out"));
+    expect(result.ok).toBe(false);
+    for (const field of ["bootstrap.bucket", `${dev.name}.vpcCidr`, "delivery.repository"]) expect(result.message).toContain(`${field}: got `);
+  });
 
   it.each<[string, PlatformDefinition, string]>([
     ["a VPC CIDR outside the private ranges", broken(dev, { vpcCidr: "11.0.0.0/16" }), `${dev.name}.vpcCidr`],
@@ -219,6 +230,12 @@ describe("bad input: rejected with the field named, nothing written", () => {
     ["a bad bootstrap bucket", { ...platform, bootstrap: { ...platform.bootstrap, bucket: "Not A Bucket" } }, "bootstrap.bucket"],
     ["an access log bucket equal to the state bucket", { ...platform, bootstrap: { ...platform.bootstrap, accessLogBucket: platform.bootstrap.bucket } }, "bootstrap.accessLogBucket"],
     ["access logs kept under 90 days", { ...platform, bootstrap: { ...platform.bootstrap, accessLogRetentionDays: 30 } }, "bootstrap.accessLogRetentionDays"],
+    ["a delivery repository that is not owner/name", withDelivery({ repository: "qod-platform" }), "delivery.repository"],
+    ["a delivery repository with a wildcard", withDelivery({ repository: "example-org/*" }), "delivery.repository"],
+    ["a branch pattern with wildcards for an apply role", withDelivery({ environments: { ...delivery.environments, [dev.name]: { apply: { branch: "release/*" } } } }), `delivery.environments.${dev.name}.apply.branch`],
+    ["an environment without an apply role", withDelivery({ environments: withoutEntry(prod.name) }), `delivery.environments.${prod.name}`],
+    ["a production environment applied from a branch", withDelivery({ environments: { ...delivery.environments, [prod.name]: { ...delivery.environments[prod.name], apply: { branch: "main" } } } }), `delivery.environments.${prod.name}.apply.branch`],
+    ["an environment in another account than the delivery roles", broken(prod, { accountId: "222222222222" }), `${prod.name}.accountId`],
   ])("fails on %s", (_, definition, field) => {
     const target = join(freshDir(), "cdktf.out");
     const result = synthPlatform(definition, target);

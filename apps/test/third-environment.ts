@@ -17,7 +17,13 @@ export function withEnvironment(
   // Every host the base derives from its domain (routes, the zone's name) moves to the new one.
   const copy = JSON.parse(JSON.stringify(base).replaceAll(base.domain, own.domain)) as EnvironmentConfig;
   const added: EnvironmentConfig = { ...copy, name, ...own, tags: { ...copy.tags, "cost-center": `${base.project}-${name}` } };
-  return { ...definition, environments: [...definition.environments, added] };
+  return { ...definition, environments: [...definition.environments, added], delivery: withDeliveryLike(definition, base.name, name) };
+}
+
+/** The delivery section with `name` applied the way `base` is (every environment needs an apply role). */
+function withDeliveryLike(definition: PlatformDefinition, base: string, name: string): PlatformDefinition["delivery"] {
+  const delivery = definition.delivery;
+  return delivery && { ...delivery, environments: { ...delivery.environments, [name]: delivery.environments[base] } };
 }
 
 /** The real platform plus `staging`, a non-production environment copied from the first one. */
@@ -52,7 +58,9 @@ export function drRebuildConfig(source: EnvironmentConfig, name = "drill", vpcCi
 
 /** The real platform plus the DR rebuild of its first production environment (procedure C). */
 export function withDrRebuild(definition: PlatformDefinition): PlatformDefinition {
-  return { ...definition, environments: [...definition.environments, drRebuildConfig(environmentWhere(true, definition))] };
+  const source = environmentWhere(true, definition);
+  const drill = drRebuildConfig(source);
+  return { ...definition, environments: [...definition.environments, drill], delivery: withDeliveryLike(definition, source.name, drill.name) };
 }
 
 /** The problems `validateEnvironmentConfigs` reports for `configs` (empty when it accepts them). */

@@ -44,6 +44,13 @@ export interface DeliveryConfig {
   readonly environments: Readonly<Record<string, EnvironmentDelivery>>;
   /** The images the release workflow builds, by ECR repository name (e.g. `qod-api`). */
   readonly images: Readonly<Record<string, BuiltImage>>;
+  /**
+   * GitHub's OIDC provider when the account already has one (an account holds one provider per
+   * URL): `arn:aws:iam::<ci account>:oidc-provider/token.actions.githubusercontent.com`. The
+   * roles trust it and the ci stack creates none.
+   * @default - the ci stack creates the provider
+   */
+  readonly oidcProviderArn?: string;
 }
 
 /** Runner labels when an environment names none. */

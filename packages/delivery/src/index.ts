@@ -2,3 +2,4 @@ export * from "./config";
 export * from "./images";
 export * from "./services";
 export * from "./policies";
+export * from "./validate";
