@@ -3,3 +3,4 @@ export * from "./images";
 export * from "./services";
 export * from "./policies";
 export * from "./validate";
+export * from "./roles";
