@@ -348,6 +348,34 @@ export function checkPrivateEndpointAccess(
 }
 
 /**
+ * Checks viewer principals (read-only access entries): IAM role or user ARNs, each with a name no
+ * other viewer has, none an admin too (a principal has one access entry per cluster).
+ */
+export function checkViewerPrincipals(p: ProblemCollector, field: string, arns: readonly string[], admins: readonly string[]): void {
+  if (isListToken(arns)) return; // a Terraform list: keyed by the ARN through for_each
+  if (!Array.isArray(arns)) {
+    p.add(field, arns, "a list of IAM role or user ARNs (may be empty)");
+    return;
+  }
+  const adminNames = new Set(isListToken(admins) || !Array.isArray(admins) ? [] : admins.filter((a) => typeof a === "string").map((a) => constructKey(arnName(a))));
+  const seen = new Map<string, number>();
+  arns.forEach((arn, i) => {
+    if (typeof arn !== "string" || !IAM_PRINCIPAL_ARN_PATTERN.test(arn)) {
+      p.add(`${field}[${i}]`, arn, "an IAM role or user ARN, e.g. arn:aws:iam::111122223333:role/qod-dev-github-plan");
+      return;
+    }
+    const key = constructKey(arnName(arn));
+    if (adminNames.has(key)) {
+      p.add(`${field}[${i}]`, arn, `a principal that is not also an admin (adminPrincipalArns has ${arnName(arn)}): a principal has one access entry per cluster`);
+      return;
+    }
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else p.add(`${field}[${i}]`, arn, `a principal whose name (${arnName(arn)}) no other viewer has (${field}[${first}]); access entries are keyed by the name`);
+  });
+}
+
+/**
  * Checks admin principals: IAM role or user ARNs, each with a name no other has (access entries
  * are keyed by it).
  */

@@ -38,6 +38,7 @@ import {
   checkKarpenterDiscovery,
   checkKubernetesVersion,
   checkPrivateEndpointAccess,
+  checkViewerPrincipals,
   constructKey,
   EksAddonName,
   eksAddonPins,
@@ -62,6 +63,8 @@ export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2Contai
 
 /** The EKS access policy that grants cluster-admin. */
 export const CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
+/** The EKS access policy that grants read-only access to every resource, Secrets included. */
+export const CLUSTER_VIEW_POLICY = "AmazonEKSAdminViewPolicy";
 
 export interface EksClusterProps {
   readonly naming: Naming;
@@ -92,6 +95,13 @@ export interface EksClusterProps {
   readonly privateEndpointAccess?: PrivateEndpointAccess;
   /** IAM role/user ARNs that get cluster-admin through access entries. */
   readonly adminPrincipalArns: readonly string[];
+  /**
+   * IAM role/user ARNs that get read-only access ({@link CLUSTER_VIEW_POLICY}, cluster scope, Secrets
+   * included: planning a Helm release reads its release Secret), keyed by name like the admins;
+   * none may be an admin too. The principals must exist when the entries are created.
+   * @default []
+   */
+  readonly viewerPrincipalArns?: readonly string[];
   /**
    * Retention of the control-plane log group.
    * @default 90
@@ -133,6 +143,7 @@ function validate(path: string, props: EksClusterProps): void {
     publicAccessCidrs: props.endpointPublicAccessCidrs ?? [],
   });
   checkAdminPrincipals(p, "adminPrincipalArns", props.adminPrincipalArns);
+  checkViewerPrincipals(p, "viewerPrincipalArns", props.viewerPrincipalArns ?? [], props.adminPrincipalArns);
   p.check(!isListToken(props.subnetIds) && props.subnetIds.length >= 2, "subnetIds", props.subnetIds, "subnets in at least 2 zones (EKS requires two)");
   if (props.logRetentionDays !== undefined) checkLogRetention(p, "logRetentionDays", props.logRetentionDays);
   if (props.karpenterDiscovery !== undefined) checkKarpenterDiscovery(p, "karpenterDiscovery", props.karpenterDiscovery);
@@ -346,6 +357,29 @@ export class EksCluster extends Construct {
         movedFrom(association, `AdminAccess${i}Policy`);
       });
     }
+
+    // Read-only access (a CI plan role, auditors): the view policy, keyed by name like the admins.
+    const viewerAccess = (key: string, principalArn: string, forEach?: TerraformIterator) => {
+      const entry = new EksAccessEntry(this, `ViewerAccess-${key}`, {
+        clusterName: this.cluster.name,
+        principalArn,
+        type: "STANDARD",
+        ...(forEach ? { forEach } : {}),
+      });
+      new EksAccessPolicyAssociation(this, `ViewerAccess-${key}-Policy`, {
+        clusterName: this.cluster.name,
+        principalArn,
+        policyArn: `arn:${this.partition}:eks::aws:cluster-access-policy/${CLUSTER_VIEW_POLICY}`,
+        accessScope: { type: "cluster" },
+        dependsOn: [entry],
+        ...(forEach ? { forEach } : {}),
+      });
+    };
+    const viewers = props.viewerPrincipalArns ?? [];
+    if (isListToken(viewers)) {
+      const { each, value } = eachOf(viewers);
+      viewerAccess("viewers", value, each);
+    } else for (const principalArn of viewers) viewerAccess(constructKey(arnName(principalArn)), principalArn);
 
     // Nodes: the worker, ECR pull-only and SSM policies only (NODE_ROLE_POLICIES).
     this.nodeRole = new IamRole(this, "NodeRole", {

@@ -278,6 +278,26 @@ describe("stable addresses", () => {
     expect(addresses(synth(), "aws_iam_role_policy_attachment").some((id) => id.startsWith("Cluster_Irsa-kube-system-aws-node_ManagedPolicy-AmazonEKS_CNI_Policy_"))).toBe(true);
   });
 
+  it("gives each viewer a read-only access entry (AmazonEKSAdminViewPolicy, cluster scope), keyed by its name; none by default", () => {
+    const VIEWER = "arn:aws:iam::111111111111:role/qod-dev-github-plan";
+    const json = synth({ viewerPrincipalArns: [VIEWER] });
+    const viewers = Object.entries(json.resource!.aws_eks_access_entry).filter(([id]) => id.startsWith("Cluster_ViewerAccess-"));
+    expect(viewers.map(([id, entry]) => [id.replace(/_[0-9A-F]{8}$/, ""), entry.principal_arn, entry.type])).toEqual([["Cluster_ViewerAccess-qod-dev-github-plan", VIEWER, "STANDARD"]]);
+    const associations = resources(json, "aws_eks_access_policy_association").filter((a) => a.principal_arn === VIEWER);
+    expect(associations).toHaveLength(1);
+    expect(associations[0]).toMatchObject({ access_scope: { type: "cluster" }, policy_arn: expect.stringMatching(/:eks::aws:cluster-access-policy\/AmazonEKSAdminViewPolicy$/) });
+    expect(associations[0].depends_on).toEqual([`aws_eks_access_entry.${viewers[0][0]}`]);
+    expect(addresses(synth(), "aws_eks_access_entry").filter((id) => id.includes("Viewer"))).toEqual([]);
+  });
+
+  it.each([
+    ["a viewer is not an ARN", ["qod-dev-github-plan"], /viewerPrincipalArns\[0\]: got "qod-dev-github-plan"; allowed: an IAM role or user ARN/],
+    ["a viewer is an admin too", [ADMIN], /viewerPrincipalArns\[0\]: got "arn:aws:iam::111111111111:role\/platform-admin"; allowed: a principal that is not also an admin/],
+    ["two viewers have the same name", ["arn:aws:iam::111111111111:role/audit", "arn:aws:iam::111111111111:role/x/audit"], /viewerPrincipalArns\[1\]: .*no other viewer has \(viewerPrincipalArns\[0\]\)/],
+  ])("fails when %s", (_, viewerPrincipalArns, message) => {
+    expect(() => synth({ viewerPrincipalArns }, () => undefined)).toThrow(message);
+  });
+
   it("fails when two admin principals have the same name", () => {
     expect(() => synth({ adminPrincipalArns: [ADMIN, "arn:aws:iam::222222222222:role/other/platform-admin"] }, () => undefined)).toThrow(
       /adminPrincipalArns\[1\]: got "arn:aws:iam::222222222222:role\/other\/platform-admin"; allowed: a principal whose name \(platform-admin\) no other admin has \(adminPrincipalArns\[0\]\)/,
