@@ -2,12 +2,21 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackupPlan, BACKUP_TAG_KEY } from "@qod/backup";
 import { environmentTags, EnvironmentStack, Naming } from "@qod/core";
 import { ContainerRegistry } from "@qod/ecr";
+import { DeliveryConfig, DeliveryPurpose, deliveryRoleArn } from "@qod/delivery";
 import { EksCluster } from "@qod/eks";
 import { PostgresDatabase } from "@qod/rds";
 import { LoadBalancerLogBucket, Network, PublicCertificate } from "@qod/vpc";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "./environment-config";
+
+export interface InfraStackOptions {
+  /**
+   * The delivery pipeline: its apply role gets cluster-admin and its plan role read-only access.
+   * @default - no delivery roles on the cluster
+   */
+  readonly delivery?: DeliveryConfig;
+}
 
 /**
  * `<env>-infra`: the environment's AWS foundation: network, EKS cluster, container registry,
@@ -37,8 +46,19 @@ export class InfraStack extends EnvironmentStack {
     return config.workloads.loadBalancer?.accessLogs ?? config.production;
   }
 
-  constructor(scope: Construct, config: EnvironmentConfig) {
+  /**
+   * The delivery roles the cluster gives access (the `ci` stack creates them, so it is applied
+   * first): the apply role cluster-admin, the plan role read-only. None without a delivery section.
+   */
+  static deliveryAccess(config: EnvironmentConfig, delivery?: DeliveryConfig): { readonly admins: readonly string[]; readonly viewers: readonly string[] } {
+    if (!delivery?.environments[config.name]) return { admins: [], viewers: [] };
+    const arn = (purpose: DeliveryPurpose) => deliveryRoleArn(config.accountId, config.project, config.name, purpose);
+    return { admins: [arn("apply")], viewers: [arn("plan")] };
+  }
+
+  constructor(scope: Construct, config: EnvironmentConfig, options: InfraStackOptions = {}) {
     super(scope, { config, component: "infra" });
+    const deliveryAccess = InfraStack.deliveryAccess(config, options.delivery);
     const clusterName = InfraStack.clusterName(config);
     this.network = new Network(this, "Network", {
       naming: this.naming,
@@ -57,7 +77,8 @@ export class InfraStack extends EnvironmentStack {
       subnetIds: this.network.privateSubnetIds,
       endpointPublicAccessCidrs: config.cluster.endpointPublicAccessCidrs,
       privateEndpointAccess: config.cluster.privateEndpointAccess,
-      adminPrincipalArns: config.cluster.adminPrincipalArns,
+      adminPrincipalArns: [...config.cluster.adminPrincipalArns, ...deliveryAccess.admins],
+      viewerPrincipalArns: deliveryAccess.viewers,
       logRetentionDays: config.cluster.logRetentionDays,
       production: config.production,
       tags: environmentTags(config),

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BootstrapConfig, findBootstrapProblems, StateBucketStack } from "../bootstrap/state-bucket-stack";
-import { findDeliveryProblems } from "../delivery/ci-stack";
+import { CiStack, findDeliveryProblems } from "../delivery/ci-stack";
 import { EnvironmentConfig, validateEnvironmentConfigs } from "./environment-config";
 import { InfraStack } from "./infra-stack";
 import { AppsStack } from "./apps-stack";
@@ -48,9 +48,9 @@ export function validatePlatform(definition: PlatformDefinition): void {
   if (problems.length > 0) throw new ValidationError("platform config", problems);
 }
 
-/** Composes the stacks of one environment. */
-export function composeEnvironment(app: App, config: EnvironmentConfig): EnvironmentStacks {
-  const infra = new InfraStack(app, config);
+/** Composes the stacks of one environment (with the delivery roles' cluster access when `delivery` is given). */
+export function composeEnvironment(app: App, config: EnvironmentConfig, delivery?: DeliveryConfig): EnvironmentStacks {
+  const infra = new InfraStack(app, config, { delivery });
   const platform = new PlatformStack(app, config);
   // Apply order for `cdktf deploy '*'`: the platform stack reads the infra stack's state.
   platform.addDependency(infra);
@@ -90,10 +90,24 @@ export function environmentStackNames(config: EnvironmentConfig): string[] {
   }
 }
 
-/** Every stack: `bootstrap`, then each environment's. Validates first; builds nothing on error. */
+/**
+ * Every stack: `bootstrap`, `ci` when the definition has a delivery section, then each
+ * environment's. Validates first; builds nothing on error. The ci stack is built last, from the
+ * composed environments (its roles follow what their stacks hold), but applies before them: the
+ * infra stacks give its roles access entries.
+ */
 export function composePlatform(app: App, definition: PlatformDefinition) {
   validatePlatform(definition);
   const bootstrap = new StateBucketStack(app, "bootstrap", definition.bootstrap);
-  const environments = definition.environments.map((config) => composeEnvironment(app, config));
-  return { bootstrap, environments };
+  const environments = definition.environments.map((config) => composeEnvironment(app, config, definition.delivery));
+  let ci: CiStack | undefined;
+  if (definition.delivery) {
+    ci = new CiStack(app, {
+      bootstrap: definition.bootstrap,
+      delivery: definition.delivery,
+      environments: definition.environments.map((config, i) => ({ config, stacks: environments[i], applyOrder: applyOrder(environments[i]) })),
+    });
+    for (const stacks of environments) stacks.infra.addDependency(ci);
+  }
+  return { bootstrap, ci, environments };
 }

@@ -75,7 +75,7 @@ export function synthPlatform(definition: PlatformDefinition, target: string, cl
       staging = undefined;
     }
     const written = cliOutdir ?? target;
-    const applyOrder = [composed.bootstrap, ...composed.environments.flatMap(stacksInApplyOrder)].map((stack) => stack.node.id);
+    const applyOrder = [composed.bootstrap, ...(composed.ci ? [composed.ci] : []), ...composed.environments.flatMap(stacksInApplyOrder)].map((stack) => stack.node.id);
     return { ok: true, outdir: written, stacks: summarizeStacks(written, applyOrder) };
   } catch (error) {
     if (staging && existsSync(staging)) rmSync(staging, { recursive: true, force: true });

@@ -20,7 +20,7 @@ const synthesized = synthesizedPlatform();
 const stack = (name: string): TfJson => synthesized.stack(name);
 
 describe("the platform synth", () => {
-  it("writes bootstrap and every environment's infra, platform and apps stacks", () => {
+  it("writes bootstrap, ci and every environment's infra, platform and apps stacks", () => {
     expect(readdirSync(join(synthesized.outdir, "stacks")).sort()).toEqual(expectedStackNames());
   });
 
@@ -29,6 +29,7 @@ describe("the platform synth", () => {
     const result = { stacks: synthesized.summary };
     expect(result.stacks.map((s) => s.name)).toEqual([
       "bootstrap",
+      ...(platform.delivery ? ["ci"] : []),
       ...platform.environments.flatMap((e) => ENVIRONMENT_STACK_KINDS.map((kind) => stackName(e, kind))),
     ]);
     for (const summary of result.stacks) {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freshDir, TfJson } from "../../test/helpers";
+import { CI_STACK_NAME } from "../delivery/ci-stack";
 import { platform } from "../platform";
 import type { EnvironmentConfig } from "../shared/environment-config";
 import type { PlatformDefinition } from "../shared/platform";
@@ -28,13 +29,23 @@ export type EnvironmentStackKind = (typeof ENVIRONMENT_STACK_KINDS)[number];
 /** The name of an environment's stack of one kind: `<env>-<kind>`. */
 export const stackName = (environment: Pick<EnvironmentConfig, "name">, kind: EnvironmentStackKind): string => `${environment.name}-${kind}`;
 
+/** The stacks of the account, before any environment's, in apply order: `bootstrap`, and `ci` when the definition has a delivery section. */
+export function accountStackNames(definition: PlatformDefinition = platform): string[] {
+  return ["bootstrap", ...(definition.delivery ? [CI_STACK_NAME] : [])];
+}
+
+/** Every stack name in apply order: the account's stacks, then each environment's infra, platform and apps. */
+export function stackNamesInApplyOrder(definition: PlatformDefinition = platform): string[] {
+  return [...accountStackNames(definition), ...definition.environments.flatMap((e) => ENVIRONMENT_STACK_KINDS.map((kind) => stackName(e, kind)))];
+}
+
 /**
- * The stacks the platform definition yields, by name: `bootstrap`, then `<env>-infra`,
- * `<env>-platform` and `<env>-apps` for every environment. Tests derive their stack lists from this, so adding
- * an environment adds its stacks to every test.
+ * The stacks the platform definition yields, by name: `bootstrap`, `ci` (with a delivery
+ * section), then `<env>-infra`, `<env>-platform` and `<env>-apps` for every environment. Tests
+ * derive their stack lists from this, so adding an environment adds its stacks to every test.
  */
 export function expectedStackNames(definition: PlatformDefinition = platform): string[] {
-  return ["bootstrap", ...definition.environments.flatMap((e) => ENVIRONMENT_STACK_KINDS.map((kind) => stackName(e, kind)))].sort();
+  return stackNamesInApplyOrder(definition).sort();
 }
 
 /** The environments' names, in definition order. */

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { environmentTags } from "@qod/core";
-import { arnName, constructKey, NODE_ROLE_POLICIES } from "@qod/eks";
+import { deliveryRoleArn } from "@qod/delivery";
+import { arnName, CLUSTER_ADMIN_POLICY, CLUSTER_VIEW_POLICY, constructKey, NODE_ROLE_POLICIES } from "@qod/eks";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
 import type { EnvironmentConfig } from "../../shared/environment-config";
 import { InfraStack } from "../../shared/infra-stack";
@@ -104,6 +105,24 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       }
     });
 
+    it("gives the environment's delivery roles cluster access: the apply role cluster-admin, the plan role read-only, nothing else", () => {
+      const entries = resources(json, "aws_eks_access_entry");
+      const associations = resources(json, "aws_eks_access_policy_association");
+      const policyOf = (arn: string) => associations.filter((a) => a.principal_arn === arn).map((a) => [a.policy_arn.replace(/^.*\//, ""), a.access_scope.type]);
+      const planRole = deliveryRoleArn(config.accountId, config.project, config.name, "plan");
+      const applyRole = deliveryRoleArn(config.accountId, config.project, config.name, "apply");
+      const pushRole = deliveryRoleArn(config.accountId, config.project, config.name, "push");
+      if (definition.delivery?.environments[config.name]) {
+        expect(policyOf(applyRole)).toEqual([[CLUSTER_ADMIN_POLICY, "cluster"]]);
+        expect(policyOf(planRole)).toEqual([[CLUSTER_VIEW_POLICY, "cluster"]]);
+        for (const role of [applyRole, planRole]) expect(entries.filter((e) => e.principal_arn === role), role).toHaveLength(1);
+      }
+      // The push role never reaches the cluster; no other environment's role does.
+      expect(entries.filter((e) => e.principal_arn === pushRole)).toEqual([]);
+      const github = entries.map((e) => e.principal_arn as string).filter((arn) => arn.includes("-github-"));
+      expect(github.every((arn) => arn.startsWith(`arn:aws:iam::${config.accountId}:role/${config.project}-${config.name}-github-`))).toBe(true);
+    });
+
     it("opens the API endpoint publicly exactly to the configured ranges, and protects production clusters from deletion", () => {
       const cluster = onlyResource(json, "aws_eks_cluster");
       const cidrs = config.cluster.endpointPublicAccessCidrs;
@@ -125,8 +144,12 @@ export function infraSuite(definition: PlatformDefinition, environments: readonl
       const repositories = config.registry.replicasOf ? json.data!.aws_ecr_repository : r.aws_ecr_repository;
       expect(Object.keys(repositories).map(withoutHash).sort()).toEqual(config.registry.repositories.map((repo) => `Registry_${repo}`).sort());
       // List-derived resources are keyed by name, never by position: reordering a list moves nothing.
+      const access = InfraStack.deliveryAccess(config, definition.delivery);
       expect(Object.keys(r.aws_eks_access_entry).map(withoutHash).sort()).toEqual(
-        config.cluster.adminPrincipalArns.map((arn) => `Cluster_AdminAccess-${constructKey(arnName(arn))}`).sort(),
+        [
+          ...[...config.cluster.adminPrincipalArns, ...access.admins].map((arn) => `Cluster_AdminAccess-${constructKey(arnName(arn))}`),
+          ...access.viewers.map((arn) => `Cluster_ViewerAccess-${constructKey(arnName(arn))}`),
+        ].sort(),
       );
       for (const tier of ["Public", "Private", "Database"]) {
         const subnets = Object.entries(r.aws_subnet).filter(([id]) => id.startsWith(`Network_${tier}Subnet-`));
