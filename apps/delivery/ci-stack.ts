@@ -122,6 +122,9 @@ export class CiStack extends TerraformStack {
         apply: entry.apply,
         production: config.production,
         scope: scopes[config.name],
+        // Addresses without the path hash, `data.Delivery-<env>_<purpose>-<n>-document`: the skip
+        // list names them once for every environment (`ci/data.Delivery-{env}_…`).
+        documentLogicalId: (purpose, n) => `Delivery-${config.name}_${purpose}-${n}-document`,
       });
       for (const purpose of DELIVERY_PURPOSES) {
         new TerraformOutput(this, `${config.name}_${purpose}_role_arn`, {

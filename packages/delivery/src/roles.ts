@@ -1,3 +1,4 @@
+import type { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamPolicy as TfIamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -98,6 +99,12 @@ export interface DeliveryRolesProps {
    */
   readonly policies?: Partial<Record<DeliveryPurpose, (scope: DeliveryScope) => readonly IamPolicy[]>>;
   /**
+   * The Terraform logical id of the `n`th permission document of a purpose (`data.aws_iam_policy_document.<id>`),
+   * for a scan skip list that names the documents of every environment at once.
+   * @default - cdktf's id, the construct path with a hash
+   */
+  readonly documentLogicalId?: (purpose: DeliveryPurpose, n: number) => string;
+  /**
    * Tags for the roles and their policies (the AWS provider's default tags reach them too).
    * @default {}
    */
@@ -141,6 +148,8 @@ export class DeliveryRoles extends Construct {
   public readonly roles: Readonly<Record<DeliveryPurpose, IamRole>>;
   /** The managed policies attached to each role, in the order `policies.ts` returns them. */
   public readonly policies: Readonly<Record<DeliveryPurpose, readonly TfIamPolicy[]>>;
+  /** The permission documents (`aws_iam_policy_document`) of those policies, in the same order. */
+  public readonly documents: Readonly<Record<DeliveryPurpose, readonly DataAwsIamPolicyDocument[]>>;
   /** The `sub` claim each role trusts. */
   public readonly subjects: Readonly<Record<DeliveryPurpose, string>>;
 
@@ -175,6 +184,7 @@ export class DeliveryRoles extends Construct {
 
     const roles = {} as Record<DeliveryPurpose, IamRole>;
     const policies = {} as Record<DeliveryPurpose, TfIamPolicy[]>;
+    const permissionDocuments = {} as Record<DeliveryPurpose, DataAwsIamPolicyDocument[]>;
     const subjects = {} as Record<DeliveryPurpose, string>;
     for (const purpose of DELIVERY_PURPOSES) {
       const name = deliveryRoleName(props.scope.project, props.scope.environment, purpose);
@@ -188,9 +198,12 @@ export class DeliveryRoles extends Construct {
         ...(props.tags ? { tags: props.tags } : {}),
       });
       roles[purpose] = role;
+      permissionDocuments[purpose] = [];
       policies[purpose] = documents[purpose].map((doc, i) => {
         const n = i + 1;
         const document = iamPolicyDocument(this, `${purpose}-${n}-document`, doc);
+        if (props.documentLogicalId) document.overrideLogicalId(props.documentLogicalId(purpose, n));
+        permissionDocuments[purpose].push(document);
         const policy = new TfIamPolicy(this, `${purpose}-${n}`, {
           name: `${name}-${n}`,
           description: `${name}: ${DESCRIPTIONS[purpose]}`,
@@ -203,6 +216,7 @@ export class DeliveryRoles extends Construct {
     }
     this.roles = roles;
     this.policies = policies;
+    this.documents = permissionDocuments;
     this.subjects = subjects;
   }
 }

@@ -108,6 +108,13 @@ describe("DeliveryRoles branches", () => {
     expect(roleOf(json, "plan").role.max_session_duration).toBe(3600);
   });
 
+  it("gives the permission documents the logical ids asked for, and the policies reference them", () => {
+    const json = synth({ documentLogicalId: (purpose, n) => `docs-${purpose}-${n}` });
+    const documents = Object.keys(json.data!.aws_iam_policy_document).filter((id) => id.startsWith("docs-"));
+    expect(documents.sort()).toEqual(DELIVERY_PURPOSES.flatMap((p) => DELIVERY_POLICIES[p](scope).map((_, i) => `docs-${p}-${i + 1}`)).sort());
+    for (const policy of resources(json, "aws_iam_policy")) expect(policy.policy).toMatch(/^\$\{data\.aws_iam_policy_document\.docs-\w+-\d+\.json\}$/);
+  });
+
   it("tags the roles and policies with extra tags", () => {
     const json = synth({ tags: { team: "platform" } });
     for (const r of [...resources(json, "aws_iam_role"), ...resources(json, "aws_iam_policy")]) expect(r.tags).toEqual({ team: "platform" });
