@@ -32,11 +32,19 @@ export const SCANNER_VERSIONS = {
  * Which environments an entry applies to, by what they are rather than by name: `production` or
  * `non-production` (the environment config's `production` flag), or `all`. An entry with a scope
  * lists resources as `<kind>/<type>.<name>` (kind: infra, platform or apps) and covers that
- * stack of every matching environment, so adding an environment needs no change here.
+ * stack of every matching environment, or as `ci/<type>.<name>` with `{env}` in the name for the
+ * environment's resources in the shared ci stack, so adding an environment needs no change here.
  */
 export const ENVIRONMENT_SCOPES = ["all", "production", "non-production"] as const;
 export type EnvironmentScope = (typeof ENVIRONMENT_SCOPES)[number];
 export const STACK_KINDS = ["infra", "platform", "apps"] as const;
+/**
+ * A stack shared by the environments that holds resources per environment (the `ci` stack: each
+ * environment's delivery roles and their documents). A scoped entry names them as
+ * `ci/<type>.<name>` with {@link ENVIRONMENT_PLACEHOLDER} where the environment's name goes.
+ */
+export const SHARED_STACK = "ci";
+export const ENVIRONMENT_PLACEHOLDER = "{env}";
 
 /** One entry of `security/checkov-skips.json`. */
 export interface CheckovSkip {
@@ -48,7 +56,7 @@ export interface CheckovSkip {
   readonly environments?: EnvironmentScope;
   /**
    * Every resource it applies to: `<stack>/<type>.<name>` (or `modules/<dir>/<type>.<name>`), or
-   * with `environments`, `<kind>/<type>.<name>`.
+   * with `environments`, `<kind>/<type>.<name>` or `ci/<type>.<name with {env}>`.
    */
   readonly resources: readonly string[];
   /** Why this check does not apply or is accepted, and what would change that. */
@@ -68,6 +76,10 @@ export interface ScannedEnvironment {
 const CHECK_ID = /^CKV2?_[A-Z0-9]+_\d+$/;
 const RESOURCE = /^(?:modules\/)?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\/[a-z0-9_]+\.[A-Za-z0-9_-]+$/;
 const SCOPED_RESOURCE = new RegExp(`^(?:${STACK_KINDS.join("|")})/[a-z0-9_]+\\.[A-Za-z0-9_-]+$`);
+const SHARED_SCOPED_RESOURCE = new RegExp(`^${SHARED_STACK}/[a-z0-9_]+\\.[A-Za-z0-9_-]*\\{env\\}[A-Za-z0-9_{}-]*$`);
+/** Whether `resource` is a valid resource of a scoped entry. */
+const isScopedResource = (resource: string) =>
+  SCOPED_RESOURCE.test(resource) || (SHARED_SCOPED_RESOURCE.test(resource) && resource.replaceAll(ENVIRONMENT_PLACEHOLDER, "").match(/[{}]/) === null);
 const MIN_REASON_CHARS = 40;
 
 /** True when an environment is in an entry's scope. */
@@ -82,6 +94,8 @@ export interface AcceptedAddress {
   readonly address: string;
   /** What the file lists: the address itself, or `<scope> <kind>/<type>.<name>` for a scoped entry. */
   readonly listed: string;
+  /** The environment a scoped entry's address belongs to. */
+  readonly environment?: string;
 }
 
 /**
@@ -94,7 +108,12 @@ export function acceptedAddresses(file: SkipFile, environments: readonly Scanned
     skip.resources.flatMap((resource) => {
       const scope = skip.environments;
       if (scope === undefined) return [{ skip, address: resource, listed: resource }];
-      return environments.filter((e) => inScope(scope, e)).map((e) => ({ skip, address: `${e.name}-${resource}`, listed: `${scope} ${resource}` }));
+      return environments.filter((e) => inScope(scope, e)).map((e) => ({
+        skip,
+        address: resource.startsWith(`${SHARED_STACK}/`) ? resource.replaceAll(ENVIRONMENT_PLACEHOLDER, e.name) : `${e.name}-${resource}`,
+        listed: `${scope} ${resource}`,
+        environment: e.name,
+      }));
     }),
   );
 }
@@ -132,8 +151,10 @@ export function findSkipFileProblems(value: unknown): string[] {
       problems.push(`${where}.resources: list every resource the skip applies to (no global skips)`);
     } else {
       for (const r of resources) {
-        if (typeof r !== "string" || !(scoped ? SCOPED_RESOURCE : RESOURCE).test(r) || r.includes("*")) {
-          const allowed = scoped ? `<kind>/<type>.<name> with kind ${STACK_KINDS.join(", ")} (the environments field picks the stacks)` : "<stack>/<type>.<name>";
+        if (typeof r !== "string" || !(scoped ? isScopedResource(r) : RESOURCE.test(r)) || r.includes("*")) {
+          const allowed = scoped
+            ? `<kind>/<type>.<name> with kind ${STACK_KINDS.join(", ")}, or ${SHARED_STACK}/<type>.<name> with ${ENVIRONMENT_PLACEHOLDER} in the name (the environments field picks the stacks)`
+            : "<stack>/<type>.<name>";
           problems.push(`${where}.resources: got ${JSON.stringify(r)}; allowed: ${allowed}, no wildcards`);
         }
       }

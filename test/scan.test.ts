@@ -115,6 +115,28 @@ describe("skip entries scoped by the production flag", () => {
     ]);
   });
 
+  it("name an environment's resources in the shared ci stack with {env}, expanded for every environment in scope", () => {
+    const ci: SkipFile = { skips: [{ ...scoped, resources: ["ci/data.Delivery-{env}_plan-1-document"] }] };
+    expect(findSkipFileProblems(ci)).toEqual([]);
+    expect(acceptedAddresses(ci, environments).map((a) => [a.address, a.environment])).toEqual([
+      ["ci/data.Delivery-dev_plan-1-document", "dev"],
+      ["ci/data.Delivery-staging_plan-1-document", "staging"],
+    ]);
+    const failed = environments.map((e) => result("CKV_AWS_157", "ci", `data.Delivery-${e.name}_plan-1-document`));
+    const verdict = judgeCheckov({ passed, failed, skipped: [], parsingErrors: [] }, ci, environments);
+    expect(verdict.accepted.map((a) => a.resource)).toEqual(["data.Delivery-dev_plan-1-document", "data.Delivery-staging_plan-1-document"]);
+    expect(verdict.failed.map((f) => f.resource)).toEqual(["data.Delivery-prod_plan-1-document"]);
+  });
+
+  it.each([
+    ["without {env}", "ci/data.Delivery-dev_plan-1-document"],
+    ["with another placeholder", "ci/data.Delivery-{name}_plan-1-document"],
+    ["with a stray brace", "ci/data.Delivery-{env}_plan-{"],
+    ["in another shared stack", "bootstrap/data.Delivery-{env}_plan"],
+  ])("refuse a scoped ci resource %s", (_, resource) => {
+    expect(findSkipFileProblems({ skips: [{ ...scoped, resources: [resource] }] }).join("\n")).toContain("ci/<type>.<name> with {env} in the name");
+  });
+
   it("accept the failure in a new environment of their scope, and not in production", () => {
     const failed = environments.map((e) => result("CKV_AWS_157", `${e.name}-infra`, "aws_db_instance.Database"));
     const verdict = judgeCheckov({ passed, failed, skipped: [], parsingErrors: [] }, { skips: [scoped] }, environments);
