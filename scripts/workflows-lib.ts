@@ -6,7 +6,7 @@
  * workflows cannot drift from it. Every action is pinned by commit SHA from {@link ACTIONS}.
  */
 import { Naming, PinnedVersion, ProblemCollector } from "@qod/core";
-import { DEFAULT_RUNS_ON, DeliveryConfig, deliveryRoleArn, DeliveryPurpose, EnvironmentDelivery } from "@qod/delivery";
+import { DEFAULT_RUNS_ON, DEFAULT_SESSION_SECONDS_OF, DeliveryConfig, deliveryRoleArn, DeliveryPurpose, EnvironmentDelivery } from "@qod/delivery";
 import { Document, isScalar, Scalar, visit } from "yaml";
 import type { PlatformDefinition } from "../apps/shared/platform";
 import type { EnvironmentConfig } from "../apps/shared/environment-config";
@@ -241,6 +241,9 @@ function assumeRole(env: DeliveryEnvironment, purpose: DeliveryPurpose): Step {
   return uses(ACTIONS.configureAwsCredentials, `Assume the ${purpose} role of ${env.name}`, {
     "role-to-assume": env.roles[purpose],
     "role-session-name": `github-${purpose}-${env.name}-\${{ github.run_id }}`,
+    // The whole session the role allows (the action's default is one hour): an apply that
+    // outlives its credentials leaves a half-applied stack behind a held lock.
+    "role-duration-seconds": DEFAULT_SESSION_SECONDS_OF[purpose],
     "aws-region": env.region,
     "allowed-account-ids": env.accountId,
   });
@@ -347,9 +350,11 @@ function planWorkflow(model: DeliveryModel): Record<string, unknown> {
 // ---- release.yml --------------------------------------------------------------------------
 
 function imagesJob(model: DeliveryModel): Job {
+  // No provenance attestation: the docker exporter cannot carry one, and an attestation pushed
+  // beside the image would be an untagged manifest that the ECR lifecycle expires.
   const builds = Object.entries(model.images).map(([image, { dockerfile }]) => ({
     name: `Build ${image}`,
-    run: `docker buildx build -f ${dockerfile} --tag ${image}:"$GITHUB_SHA" --output type=docker,dest=${IMAGE_DIR}/${image}.tar .`,
+    run: `docker buildx build -f ${dockerfile} --tag ${image}:"$GITHUB_SHA" --output type=docker,dest=${IMAGE_DIR}/${image}.tar --provenance=false .`,
   }));
   return {
     name: "build images",

@@ -14,6 +14,7 @@ import { platform } from "../apps/platform";
 import { applyOrder, composeEnvironment, environmentStackNames } from "../apps/shared/platform";
 import { App } from "cdktf";
 import { freshDir } from "./helpers";
+import { synthesizedPlatform } from "../apps/test/synthesized";
 import { ACTIONS, deliveryModel, generateWorkflows, GENERATED_HEADER, PinnedAction, RELEASE_BRANCH, WORKFLOW_TOOLS } from "../scripts/workflows-lib";
 
 const REPO = resolve(__dirname, "..");
@@ -172,6 +173,19 @@ function wrongNeeds(w: Workflow): string[] {
   });
 }
 
+/** Every role a workflow assumes asks for the session its role allows in the synthesized ci stack. */
+function wrongSessions(w: Workflow, maxSessionOf: ReadonlyMap<string, number>): string[] {
+  return Object.entries(w.jobs).flatMap(([id, job]) =>
+    job.steps
+      .filter((s) => s.uses?.startsWith(`${AWS_CREDENTIALS}@`))
+      .flatMap((s) => {
+        const name = String(s.with?.["role-to-assume"]).split("/").pop()!;
+        const asked = s.with?.["role-duration-seconds"];
+        return asked === maxSessionOf.get(name) ? [] : [`${id}: ${name} asks for ${String(asked)} s, the role allows ${String(maxSessionOf.get(name))} s`];
+      }),
+  );
+}
+
 // ---- tests ---------------------------------------------------------------------------------
 
 describe("the generated workflows", () => {
@@ -219,6 +233,17 @@ describe("the generated workflows", () => {
     step.with!["role-to-assume"] = role(first, "apply");
     expect(wrongRoles(swapped, "release", ["push", "apply"])).not.toEqual([]);
     expect(wrongRoles(plan, "plan", ["apply"])).not.toEqual([]);
+  });
+
+  it("ask for the whole session each assumed role allows in the synthesized ci stack", () => {
+    const roles = Object.values((synthesizedPlatform().stack("ci").resource?.aws_iam_role ?? {}) as Record<string, { name: string; max_session_duration: number }>);
+    const maxSessionOf = new Map(roles.map((r) => [r.name, r.max_session_duration]));
+    expect(maxSessionOf.size).toBeGreaterThan(0);
+    for (const w of [plan, release]) expect(wrongSessions(w, maxSessionOf)).toEqual([]);
+    const broken = copy(release);
+    const step = broken.jobs[`release-${platform.environments[0].name}`].steps.find((s) => String(s.with?.["role-to-assume"]).endsWith("-apply"))!;
+    step.with = { ...step.with, "role-duration-seconds": 3600 };
+    expect(wrongSessions(broken, maxSessionOf)).toHaveLength(1);
   });
 
   it("plan and apply each environment's stacks in the order the apps compose them", () => {

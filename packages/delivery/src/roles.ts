@@ -59,6 +59,12 @@ export const DEFAULT_SESSION_SECONDS = 3600;
  * behind a held lock.
  */
 export const DEFAULT_APPLY_SESSION_SECONDS = 7200;
+/** Each role's session length, as the roles allow and the generated workflows ask for. */
+export const DEFAULT_SESSION_SECONDS_OF: Readonly<Record<DeliveryPurpose, number>> = {
+  plan: DEFAULT_SESSION_SECONDS,
+  apply: DEFAULT_APPLY_SESSION_SECONDS,
+  push: DEFAULT_SESSION_SECONDS,
+};
 
 /** The documents of each purpose, from the pure functions of `policies.ts`. */
 export const DELIVERY_POLICIES: Readonly<Record<DeliveryPurpose, (scope: DeliveryScope) => readonly IamPolicy[]>> = {
@@ -160,7 +166,7 @@ export class DeliveryRoles extends Construct {
     checkApplyTrigger(p, "apply", props.apply, props.production ?? false);
     checkName(p, "scope.project", props.scope.project);
     checkName(p, "scope.environment", props.scope.environment);
-    const sessions = { plan: DEFAULT_SESSION_SECONDS, apply: DEFAULT_APPLY_SESSION_SECONDS, push: DEFAULT_SESSION_SECONDS, ...props.maxSessionSeconds };
+    const sessions = { ...DEFAULT_SESSION_SECONDS_OF, ...props.maxSessionSeconds };
     for (const purpose of DELIVERY_PURPOSES) {
       const seconds = sessions[purpose];
       p.check(Number.isInteger(seconds) && seconds >= 3600 && seconds <= 43200, `maxSessionSeconds.${purpose}`, seconds, "whole seconds from 3600 (1 hour) to 43200 (12 hours), as IAM allows");
