@@ -8,6 +8,8 @@ import {
   containerLogGroupName,
   ExternalDns,
   ExternalSecrets,
+  GRAFANA_DASHBOARD_LABEL,
+  PROMETHEUS_DATASOURCE_UID,
   FluentBit,
   KubePrometheusStack,
   LOAD_BALANCER_CONTROLLER_POLICY_VERSION,
@@ -175,6 +177,11 @@ describe("KubePrometheusStack", () => {
     const spec = values.prometheus.prometheusSpec;
     for (const key of ["serviceMonitorSelectorNilUsesHelmValues", "podMonitorSelectorNilUsesHelmValues", "ruleSelectorNilUsesHelmValues"]) expect(spec[key], key).toBe(false);
     expect(spec.serviceMonitorNamespaceSelector).toEqual({});
+  });
+
+  it("has Grafana load dashboards labelled grafana_dashboard from every namespace, with the Prometheus datasource's uid", () => {
+    expect(values.grafana.sidecar.dashboards).toMatchObject({ enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: "ALL" });
+    expect(values.grafana.sidecar.datasources.uid).toBe(PROMETHEUS_DATASOURCE_UID);
   });
 
   it("puts no Grafana password in the JSON: the chart generates one", () => {

@@ -27,6 +27,16 @@ export const MONITORING_NAMESPACE = "monitoring";
 /** Where Prometheus answers inside the cluster: the chart's `<release>-prometheus` Service. */
 export const PROMETHEUS_URL = `http://${SPEC.name}-prometheus.${SPEC.namespace}.svc:9090`;
 
+/**
+ * How Grafana's dashboard sidecar finds dashboards: ConfigMaps labelled
+ * `grafana_dashboard: "1"`, in every namespace (`searchNamespace: ALL`), so a dashboard ships
+ * next to the services it shows (the apps stack) instead of in the monitoring namespace.
+ */
+export const GRAFANA_DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
+
+/** The uid of Grafana's Prometheus datasource, which dashboards name in their queries. */
+export const PROMETHEUS_DATASOURCE_UID = "prometheus";
+
 /** Labels the Prometheus operator puts on Prometheus' pods: NetworkPolicies admit its scrapes by them. */
 export const PROMETHEUS_POD_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/name": "prometheus" };
 
@@ -121,6 +131,13 @@ export class KubePrometheusStack extends HelmAddOn {
         adminPassword: "",
         persistence: { enabled: false },
         defaultDashboardsTimezone: "utc",
+        // The chart's defaults (88.x), stated because the apps stack depends on them: its service
+        // dashboard is a ConfigMap in the apps namespace, found by this label in ALL namespaces
+        // (the Grafana chart alone would watch only its own), and its queries name this datasource.
+        sidecar: {
+          dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: "ALL" },
+          datasources: { uid: PROMETHEUS_DATASOURCE_UID },
+        },
       },
     };
   }
