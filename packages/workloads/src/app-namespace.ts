@@ -28,6 +28,8 @@ export class AppNamespace extends Construct {
   public readonly namespace: NamespaceV1;
   /** The namespace's name as a reference: objects in it depend on it. */
   public readonly name: string;
+  /** The name as written, for text that cannot carry a reference (PromQL selectors, dashboards). */
+  public readonly plainName: string;
   public readonly limitRange: LimitRangeV1;
   public readonly quota: ResourceQuotaV1;
   public readonly defaultDeny: NetworkPolicyV1;
@@ -48,6 +50,7 @@ export class AppNamespace extends Construct {
       waitForDefaultServiceAccount: true,
     });
     this.name = this.namespace.metadata.name;
+    this.plainName = props.name;
     const d = props.containerDefaults ?? { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
     this.limitRange = new LimitRangeV1(this, "LimitRange", {
       metadata: { name: "defaults", namespace: this.name },

@@ -8,3 +8,6 @@ export * from "./app-namespace";
 export * from "./production-service";
 export * from "./qod-services";
 export * from "./workload-rules";
+export * from "./promql";
+export * from "./alert-rules";
+export * from "./dashboard";

@@ -3,9 +3,11 @@ import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v
 import { MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS, PROMETHEUS_URL } from "@qod/helm-addons";
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
+import { ServiceAlerts } from "./alert-rules";
 import { AppNamespace } from "./app-namespace";
 import { API_METRICS_PATH, DEFAULT_NAMESPACE, WorkloadsConfig } from "./config";
 import { CustomResources } from "./custom-resources";
+import { ServiceDashboard } from "./dashboard";
 import { ImageConfig, imageReference, isRegistryRepository } from "./images";
 import { LoadBalancer } from "./load-balancer";
 import { CLUSTER_DNS, jobPodSpec, NAME_LABEL, ProductionService, ProductionServiceProps } from "./production-service";
@@ -75,7 +77,8 @@ export const WRITE_TOKEN_SECRET = "api-write-token";
  * api (public paths on the ALB, PostgreSQL through an ExternalSecret with TLS required,
  * migrations as a Job per image that the Deployment waits for, scraped by Prometheus) and the ui
  * (public at `www.`). Every relation between them is a method call, so the NetworkPolicies
- * admit exactly these paths and nothing else.
+ * admit exactly these paths and nothing else. Alerts on their golden signals and a Grafana
+ * dashboard go with them.
  */
 export class QodServices extends Construct {
   public readonly namespace: AppNamespace;
@@ -86,6 +89,10 @@ export class QodServices extends Construct {
   public readonly redis: ProductionService;
   public readonly api: ProductionService;
   public readonly ui: ProductionService;
+  /** The services' alerts and recording rules (a PrometheusRule). */
+  public readonly alerts: ServiceAlerts;
+  /** The services' Grafana dashboard (a ConfigMap for Grafana's sidecar). */
+  public readonly dashboard: ServiceDashboard;
 
   constructor(scope: Construct, id: string, props: QodServicesProps) {
     super(scope, id);
@@ -306,5 +313,9 @@ export class QodServices extends Construct {
 
     for (const route of c.api.routes) this.api.exposeViaIngress(this.loadBalancer, route);
     for (const route of c.ui.routes) this.ui.exposeViaIngress(this.loadBalancer, route);
+
+    // --- what Prometheus alerts on and Grafana shows (docs/metrics.md) ---
+    this.alerts = new ServiceAlerts(this, "Alerts", { api: this.api, namespace: this.namespace });
+    this.dashboard = new ServiceDashboard(this, "Dashboard", { api: this.api, namespace: this.namespace });
   }
 }
