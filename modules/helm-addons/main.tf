@@ -835,6 +835,14 @@ grafana:
   persistence:
     enabled: false
   defaultDashboardsTimezone: utc
+  sidecar:
+    dashboards:
+      enabled: true
+      label: grafana_dashboard
+      labelValue: "1"
+      searchNamespace: ALL
+    datasources:
+      uid: prometheus
 
 EOF
   ]
