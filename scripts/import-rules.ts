@@ -8,7 +8,9 @@ import { join, posix, relative, sep } from "node:path";
  * - `cdktf` and `constructs` only from the package root (plus the jest adapter in test setup),
  *   so a move to the community fork is a mechanical rename.
  */
-const BARREL = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)["'](@cdktf\/provider-(?:aws|kubernetes|helm))["']/g;
+// Every form that loads a provider's index: `from`, a side-effect `import "…"`, `import()`,
+// `require()`, of the package root or of its `lib` directory (`lib`, `lib/index`, `lib/index.js`).
+const BARREL = /(?:from\s+|import\s+|import\s*\(\s*|require\s*\(\s*)["']((@cdktf\/provider-(?:aws|kubernetes|helm))(?:\/lib(?:\/index(?:\.js)?)?)?\/?)["']/g;
 const CDKTF_DEEP = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)["']((?:cdktf|constructs)\/[^"']+)["']/g;
 const ALLOWED_DEEP = new Set(["cdktf/lib/testing/adapters/jest"]);
 
@@ -28,7 +30,7 @@ export function findImportViolations(file: string, text: string): ImportViolatio
       file,
       line: lineOf(match.index!),
       specifier: match[1],
-      rule: `barrel import of ${match[1]}: import the resource from ${match[1]}/lib/<resource>`,
+      rule: `barrel import of ${match[1]}: import the resource from ${match[2]}/lib/<resource>`,
     });
   }
   for (const match of text.matchAll(CDKTF_DEEP)) {

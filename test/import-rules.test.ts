@@ -15,13 +15,25 @@ describe("import rules", () => {
       `const helm = require("${P}helm");`,
       `const lazy = await import("${P}aws");`,
       `import { Vpc as Ok } from "${P}aws/lib/vpc";`,
+      `import "${P}aws";`,
+      `import { vpc } from "${P}aws/lib";`,
+      `export * from "${P}helm/lib/index";`,
+      `const idx = require("${P}kubernetes/lib/index.js");`,
+      `import { IndexOk } from "${P}aws/lib/index-thing";`,
     ].join("\n");
     expect(findImportViolations("x.ts", text).map((v) => [v.line, v.specifier])).toEqual([
       [1, "@cdktf/provider-aws"],
       [2, "@cdktf/provider-kubernetes"],
       [3, "@cdktf/provider-helm"],
       [4, "@cdktf/provider-aws"],
+      [6, "@cdktf/provider-aws"],
+      [7, "@cdktf/provider-aws/lib"],
+      [8, "@cdktf/provider-helm/lib/index"],
+      [9, "@cdktf/provider-kubernetes/lib/index.js"],
     ]);
+    expect(findImportViolations("x.ts", `import "${P}aws/lib";`)[0].rule).toBe(
+      "barrel import of @cdktf/provider-aws/lib: import the resource from @cdktf/provider-aws/lib/<resource>",
+    );
   });
 
   it("finds deep imports of cdktf and constructs", () => {
