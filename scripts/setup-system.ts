@@ -14,6 +14,7 @@ export const SYSTEM_PACKAGES: Readonly<Record<string, string>> = {
   chromium: "the ui browser test drives Debian's Chromium with playwright-core",
   shellcheck: "npm run workflows:check: actionlint checks the workflows' run: scripts with it",
   "python3-venv": "npm run scan installs checkov into a virtual environment (python3 -m venv needs ensurepip)",
+  graphviz: "npm run diagram renders docs/architecture/*.svg and *.png with its dot; npm run diagram:check re-renders them to compare",
 };
 
 function run(command: string, args: readonly string[], options: { quiet?: boolean } = {}) {
