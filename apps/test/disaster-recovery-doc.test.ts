@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { platform } from "../platform";
 import { stackName, synthesizedPlatform } from "./synthesized";
+import { inlineCode, settings } from "./doc-claims";
 
 /**
  * docs/disaster-recovery.md may only name what exists: every Terraform type and address, and in
@@ -11,18 +12,7 @@ import { stackName, synthesizedPlatform } from "./synthesized";
  */
 const DOC = readFileSync(resolve(__dirname, "../../docs/disaster-recovery.md"), "utf8");
 const DESCRIPTIVE = DOC.slice(0, DOC.indexOf("## Restore procedures"));
-const inlineCode = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
 
-/** Every (key, value) pair anywhere inside `value`, recursively. */
-function* settings(value: unknown): Generator<[string, unknown]> {
-  if (Array.isArray(value)) for (const item of value) yield* settings(item);
-  else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      yield [k, v];
-      yield* settings(v);
-    }
-  }
-}
 
 describe("docs/disaster-recovery.md matches the synthesized stacks", () => {
   // The runbook describes production: every production environment's infra stack, and bootstrap.

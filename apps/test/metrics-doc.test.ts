@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { apiMetricNames, unknownMetrics } from "../../packages/workloads/test/metric-names";
 import { platform } from "../platform";
 import { stackName, synthesizedPlatform } from "./synthesized";
+import { inlineCode, settings } from "./doc-claims";
 
 /**
  * docs/metrics.md may only describe what ships: its alert table is exactly the synthesized
@@ -17,7 +18,6 @@ import { stackName, synthesizedPlatform } from "./synthesized";
  * expression the stacks ship reads only such metrics.
  */
 const DOC = readFileSync(resolve(__dirname, "../../docs/metrics.md"), "utf8");
-const inlineCode = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
 
 /** The rows of the first Markdown table after `heading`, as cells without backticks. */
 function tableAfter(heading: string): string[][] {
@@ -33,16 +33,6 @@ function tableAfter(heading: string): string[][] {
   return rows;
 }
 
-/** Every (key, value) pair anywhere inside `value`, recursively. */
-function* settings(value: unknown): Generator<[string, unknown]> {
-  if (Array.isArray(value)) for (const item of value) yield* settings(item);
-  else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      yield [k, v];
-      yield* settings(v);
-    }
-  }
-}
 
 const synthesized = synthesizedPlatform();
 const releaseValues = (stack: string, name: string): any => {

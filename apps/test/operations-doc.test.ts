@@ -7,6 +7,7 @@ import { platform } from "../platform";
 import type { EnvironmentConfig } from "../shared/environment-config";
 import { environmentStackNames } from "../shared/platform";
 import { accountStackNames, ENVIRONMENT_STACK_KINDS, stackName, synthesizedPlatform } from "./synthesized";
+import { inlineCode } from "./doc-claims";
 
 /**
  * docs/operations.md may only state what the code does: its apply order is the platform's, every
@@ -26,7 +27,6 @@ function section(text: string, heading: string): string {
   return heading + (end < 0 ? rest : rest.slice(0, end));
 }
 
-const inlineCode = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
 
 /** The value at a dotted path, or undefined when any step is missing. */
 function at(root: unknown, path: readonly string[]): unknown {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { platform } from "../platform";
 import type { EnvironmentConfig } from "../shared/environment-config";
 import { ENVIRONMENT_STACK_KINDS, EnvironmentStackKind, stackName, SynthesizedPlatform, synthesizedPlatform } from "./synthesized";
+import { inlineCode } from "./doc-claims";
 
 /**
  * docs/requirements.md, the requirements traceability table, may only name what exists: every
@@ -114,7 +115,6 @@ export function parseRows(doc: string): Row[] {
     });
 }
 
-const inlineCode = (text: string): string[] => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 type Token =
