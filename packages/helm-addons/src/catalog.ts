@@ -45,6 +45,10 @@ export const ADDON_CATALOG = {
   kubePrometheusStack: {
     name: "kube-prometheus-stack",
     namespace: "monitoring",
+    // Alertmanager's: its SNS receiver publishes to the alerts topic (`alertmanager.serviceAccount`
+    // in the chart's values). Not the chart's default name (kube-prometheus-stack-alertmanager):
+    // the short one keeps "<cluster>-monitoring-alertmanager" within IAM's 64 characters.
+    serviceAccount: { name: "alertmanager", valuesPath: ["alertmanager", "serviceAccount"] },
     // Prometheus' volume uses the backed-up gp3 class.
     dependsOn: ["storage-classes"],
     conflictsWith: [],

@@ -1,4 +1,4 @@
-import { checkLogRetention, checkSectionObject, ProblemCollector, SectionContext } from "@qod/core";
+import { checkLogRetention, checkSectionObject, isUnresolved, ProblemCollector, SectionContext } from "@qod/core";
 import { ADDON_CATALOG, ADDON_KEYS, AddOnKey, AddOnSpec } from "./catalog";
 import { findAddOnSetProblems } from "./platform-addons";
 import { HelmValues, isPlainObject, valueAt } from "./values";
@@ -48,6 +48,12 @@ export interface AddOnsConfig {
     readonly retentionDays?: number;
     /** Prometheus volume size in GiB (10-16384). @default 50 */
     readonly storageGiB?: number;
+    /**
+     * Email addresses subscribed to the alerts topic Alertmanager publishes to (each confirms
+     * its subscription): each an address, listed once; at least one in production.
+     * @default []
+     */
+    readonly alertEmails?: readonly string[];
   };
   /** Secrets Manager -> Kubernetes Secrets (the database credentials). */
   readonly externalSecrets?: AddOnOptions;
@@ -71,6 +77,32 @@ export function checkPrometheusRetention(p: ProblemCollector, field: string, day
 
 export function checkPrometheusStorage(p: ProblemCollector, field: string, gib: unknown): void {
   p.check(typeof gib === "number" && Number.isInteger(gib) && gib >= 10 && gib <= 16384, field, gib, "whole GiB from 10 to 16384");
+}
+
+/** An email address as SNS email subscriptions take it. */
+const EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i;
+
+/**
+ * Checks the addresses subscribed to the alerts topic: a list of email addresses, each listed
+ * once (each is one subscription, keyed by the address), and at least one in production, where
+ * a firing alert must reach someone. A list only Terraform knows (a module variable) is one
+ * token: its rules are the variable's validations.
+ */
+export function checkAlertEmails(p: ProblemCollector, field: string, emails: unknown, production: boolean): void {
+  const rule = `a list of email addresses, each listed once${production ? ", at least one in production" : ""}`;
+  if (isUnresolved(emails) && (!Array.isArray(emails) || emails.length === 1)) {
+    p.add(field, emails, rule);
+    return;
+  }
+  if (!p.check(Array.isArray(emails), field, emails, `${rule}, e.g. ["platform-team@example.com"]`)) return;
+  const list = emails as unknown[];
+  list.forEach((email, i) => {
+    if (!p.check(typeof email === "string" && EMAIL.test(email), `${field}[${i}]`, email, "an email address such as platform-team@example.com")) return;
+    p.check(list.indexOf(email) === i, `${field}[${i}]`, email, `an address not listed before (${field}[${list.indexOf(email)}]): each address is one subscription`);
+  });
+  if (production) {
+    p.check(list.length > 0, field, emails, "at least one email address in production: a firing alert must reach someone (Alertmanager publishes to the alerts topic, its subscribers get the email)");
+  }
 }
 
 /** Exact semantic versions only: no ranges (`^1.2`, `~1`, `>=1`), no `x`, no `latest`. */
@@ -138,7 +170,7 @@ const OPTIONS: Record<AddOnKey, readonly string[]> = {
   externalDns: [...COMMON_OPTIONS, "policy"],
   clusterAutoscaler: COMMON_OPTIONS,
   metricsServer: COMMON_OPTIONS,
-  kubePrometheusStack: [...COMMON_OPTIONS, "retentionDays", "storageGiB"],
+  kubePrometheusStack: [...COMMON_OPTIONS, "retentionDays", "storageGiB", "alertEmails"],
   externalSecrets: COMMON_OPTIONS,
   fluentBit: [...COMMON_OPTIONS, "logRetentionDays"],
   verticalPodAutoscaler: COMMON_OPTIONS,
@@ -189,6 +221,9 @@ export function checkAddOnsConfig(p: ProblemCollector, field: string, addons: Ad
   const prometheus = addons.kubePrometheusStack;
   if (prometheus?.retentionDays !== undefined) checkPrometheusRetention(p, `${field}.kubePrometheusStack.retentionDays`, prometheus.retentionDays);
   if (prometheus?.storageGiB !== undefined) checkPrometheusStorage(p, `${field}.kubePrometheusStack.storageGiB`, prometheus.storageGiB);
+  if (prometheus !== undefined && isPlainObject(prometheus)) {
+    checkAlertEmails(p, `${field}.kubePrometheusStack.alertEmails`, prometheus.alertEmails ?? [], context.production);
+  }
   checkNoGrafanaPassword(p, `${field}.kubePrometheusStack.values`, prometheus?.values);
   if (addons.fluentBit !== undefined && isPlainObject(addons.fluentBit)) {
     checkLogRetention(p, `${field}.fluentBit.logRetentionDays`, addons.fluentBit.logRetentionDays, context.production);

@@ -42,7 +42,7 @@ export function addOnsFromConfig(config: AddOnsConfig, inputs: AddOnInputs): Pla
     },
     clusterAutoscaler: (o) => new ClusterAutoscaler(o),
     metricsServer: (o) => new MetricsServer(o),
-    kubePrometheusStack: (o) => new KubePrometheusStack(o),
+    kubePrometheusStack: (o) => new KubePrometheusStack({ ...o, production: inputs.production }),
     externalSecrets: (o) => new ExternalSecrets({ ...o, secretArn: inputs.databaseSecretArn, secretKeyArn: inputs.databaseSecretKeyArn }),
     fluentBit: (o) => new FluentBit({ ...o, production: inputs.production }),
     verticalPodAutoscaler: (o) => new VerticalPodAutoscaler(o),

@@ -11,6 +11,7 @@ import { AddOnsConfig } from "./config";
 import { addOnsFromConfig } from "./from-config";
 import { PlatformAddOns } from "./platform-addons";
 import { DEFAULT_SECRET_STORE } from "./addons/external-secrets";
+import { AlertsTopic } from "./addons/kube-prometheus-stack";
 
 /** The inputs of the `helm-addons` module, by variable name. */
 export interface HelmAddOnsModuleInputs {
@@ -28,6 +29,7 @@ export interface HelmAddOnsModuleInputs {
   readonly container_log_retention_days: number;
   readonly prometheus_retention_days: number;
   readonly prometheus_storage_gib: number;
+  readonly alert_emails: readonly string[];
 }
 
 /**
@@ -51,7 +53,7 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
   name: "helm-addons",
   source: "packages/helm-addons/src/module.ts",
   description:
-    "The platform layer of an EKS cluster, from the `PlatformAddOns` construct of `@qod/helm-addons`, with production rules: the `gp3` (default) and `gp3-backup` storage classes (encrypted, `Retain`), and as Helm releases at pinned chart versions the AWS Load Balancer Controller, ExternalDNS (`upsert-only`, one hosted zone), Cluster Autoscaler, metrics-server, kube-prometheus-stack (Prometheus on a backed-up gp3 volume), External Secrets (with a `ClusterSecretStore` for Secrets Manager), Fluent Bit (container logs to a KMS-encrypted log group it creates) and the Vertical Pod Autoscaler (recommender only). Each add-on that calls AWS gets an IRSA role trusted by exactly its service account, with least-privilege permissions. The caller configures the `kubernetes` and `helm` providers (endpoint, CA and `aws eks get-token` exec auth of the cluster): the module has no provider configuration.",
+    "The platform layer of an EKS cluster, from the `PlatformAddOns` construct of `@qod/helm-addons`, with production rules: the `gp3` (default) and `gp3-backup` storage classes (encrypted, `Retain`), and as Helm releases at pinned chart versions the AWS Load Balancer Controller, ExternalDNS (`upsert-only`, one hosted zone), Cluster Autoscaler, metrics-server, kube-prometheus-stack (Prometheus on a backed-up gp3 volume; Alertmanager publishes critical and warning alerts to a KMS-encrypted SNS topic with email subscriptions), External Secrets (with a `ClusterSecretStore` for Secrets Manager), Fluent Bit (container logs to a KMS-encrypted log group it creates) and the Vertical Pod Autoscaler (recommender only). Each add-on that calls AWS gets an IRSA role trusted by exactly its service account, with least-privilege permissions. The caller configures the `kubernetes` and `helm` providers (endpoint, CA and `aws eks get-token` exec auth of the cluster): the module has no provider configuration.",
   variables: {
     cluster_name: {
       type: "string",
@@ -182,6 +184,32 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
         },
       ],
     },
+    alert_emails: {
+      type: "list(string)",
+      description:
+        "Email addresses subscribed to the alerts topic `<cluster>-alerts` (KMS-encrypted) that Alertmanager publishes critical and warning alerts to (each confirms its subscription): at least one, each listed once.",
+      example: ["platform-team@example.com"],
+      validations: [
+        {
+          condition: `alltrue([for email in var.alert_emails : can(regex("^[^@[:space:]]+@[^@[:space:]]+[.][A-Za-z]{2,}$", email))])`,
+          errorMessage: "alert_emails must each be an email address.",
+          enforces: ["alertEmails[0]", "alertEmails"],
+          rejects: [["not-an-email"], ["ops@example"], ["ops team@example.com"]],
+        },
+        {
+          condition: "length(distinct(var.alert_emails)) == length(var.alert_emails)",
+          errorMessage: "alert_emails must list each address once (each is one subscription, keyed by the address).",
+          enforces: ["alertEmails[1]", "alertEmails"],
+          rejects: [["ops@example.com", "ops@example.com"]],
+        },
+        {
+          condition: "length(var.alert_emails) > 0",
+          errorMessage: "alert_emails must hold at least one email address: a firing alert must reach someone.",
+          enforces: ["alertEmails"],
+          rejects: [[]],
+        },
+      ],
+    },
   },
   build: (scope, inputs) => {
     // Unconfigured: the caller configures both against the cluster (the generator drops the empty blocks).
@@ -196,7 +224,7 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
       externalDns: { policy: "upsert-only" },
       clusterAutoscaler: {},
       metricsServer: {},
-      kubePrometheusStack: { retentionDays: inputs.prometheus_retention_days, storageGiB: inputs.prometheus_storage_gib },
+      kubePrometheusStack: { retentionDays: inputs.prometheus_retention_days, storageGiB: inputs.prometheus_storage_gib, alertEmails: inputs.alert_emails },
       externalSecrets: {},
       fluentBit: { logRetentionDays: inputs.container_log_retention_days },
       verticalPodAutoscaler: {},
@@ -239,6 +267,8 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
     const storageClasses = addOns.installation(ADDON_CATALOG.storageClasses.name).resources.filter((r): r is StorageClassV1 => r instanceof StorageClassV1);
     const logs = addOns.node.findChild(ADDON_CATALOG.fluentBit.name).node.findChild("Logs");
     if (!(logs instanceof EncryptedLogGroup)) throw new Error("helm-addons module: fluent-bit made no log group");
+    const alerts = addOns.node.findChild(ADDON_CATALOG.kubePrometheusStack.name).node.findChild("Alerts");
+    if (!(alerts instanceof AlertsTopic)) throw new Error("helm-addons module: kube-prometheus-stack made no alerts topic");
     return {
       releases: { value: releases, description: "The Helm releases by add-on: name, namespace, chart and version of each" },
       irsa_role_arns: { value: roleArns, description: "ARNs of the add-ons' IRSA roles, by add-on name" },
@@ -250,6 +280,11 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
       cluster_secret_store_name: { value: DEFAULT_SECRET_STORE, description: "The ClusterSecretStore ExternalSecrets reference to read from Secrets Manager" },
       container_log_group_name: { value: logs.logGroup.name, description: "CloudWatch log group of the container logs (Fluent Bit writes there)" },
       container_log_kms_key_arn: { value: logs.key.arn, description: "KMS key that encrypts the container log group" },
+      alerts_topic_arn: {
+        value: alerts.topicArn,
+        description: "SNS topic Alertmanager publishes critical and warning alerts to: subscribe more endpoints (HTTPS, AWS Chatbot) here",
+      },
+      alerts_kms_key_arn: { value: alerts.keyArn, description: "KMS key that encrypts the alerts topic (a service publishing to the topic needs its use in the key policy)" },
     };
   },
   typescriptOnly: {},
@@ -262,7 +297,7 @@ export const helmAddOnsModule: ModuleDefinition<HelmAddOnsModuleInputs> = {
     {
       setting: "production",
       value: "true",
-      why: "production rules: two replicas and PDBs for the controllers that take them, `Retain` storage classes, ExternalDNS never deleting records, at least a year of container logs",
+      why: "production rules: two replicas and PDBs for the controllers that take them, `Retain` storage classes, ExternalDNS never deleting records, at least a year of container logs, at least one alert email",
     },
     { setting: "externalDns.policy", value: "upsert-only", why: "ExternalDNS never deletes a record: a wrong Ingress cannot take a live name down (`sync` is refused in production)" },
     {

@@ -2,6 +2,8 @@ import { VERSIONS } from "@qod/core";
 import { describe, expect, it } from "vitest";
 import {
   ADDON_CATALOG,
+  ALERTS_RECEIVER,
+  alertsTopicName,
   AwsLoadBalancerController,
   ClusterAutoscaler,
   clusterAutoscalerImageTag,
@@ -14,22 +16,25 @@ import {
   KubePrometheusStack,
   LOAD_BALANCER_CONTROLLER_POLICY_VERSION,
   MetricsServer,
+  NULL_RECEIVER,
   StorageClasses,
   VerticalPodAutoscaler,
 } from "../src";
+import { isInhibited, receiversFor } from "./alertmanager-routing";
 import { onlyResource, resources, TfJson } from "../../../test/helpers";
 import { context, releaseOf, synthAddOns } from "./fixtures";
 
 const ZONE = "Z0DEVQOD0EXAMPLE00001";
 const SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-123";
 const KEY = "arn:aws:kms:eu-west-1:111111111111:key/0000";
+const ALERT_EMAILS = ["oncall@example.com", "platform-team@example.com"];
 const all = () => [
   new StorageClasses({ backupTag: { key: "backup", value: "qod-dev-backup" } }),
   new AwsLoadBalancerController(),
   new ExternalDns({ hostedZoneId: ZONE, domain: "dev.qod.example.com" }),
   new ClusterAutoscaler(),
   new MetricsServer(),
-  new KubePrometheusStack(),
+  new KubePrometheusStack({ alertEmails: ALERT_EMAILS }),
   new ExternalSecrets({ secretArn: SECRET, secretKeyArn: KEY }),
   new FluentBit({ logRetentionDays: 30 }),
   new VerticalPodAutoscaler(),
@@ -48,7 +53,7 @@ describe("every add-on that calls AWS", () => {
   const withRoles = Object.values(ADDON_CATALOG).filter((spec) => "serviceAccount" in spec);
 
   it("is in the set under test", () => {
-    expect(withRoles.map((s) => s.name).sort()).toEqual(["aws-load-balancer-controller", "cluster-autoscaler", "external-dns", "external-secrets", "fluent-bit"]);
+    expect(withRoles.map((s) => s.name).sort()).toEqual(["aws-load-balancer-controller", "cluster-autoscaler", "external-dns", "external-secrets", "fluent-bit", "kube-prometheus-stack"]);
   });
 
   it.each(withRoles.map((s) => [s.name, s] as const))(
@@ -196,6 +201,111 @@ describe("KubePrometheusStack", () => {
   it("fails when retention or storage are out of range", () => {
     expect(() => new KubePrometheusStack({ retentionDays: 0 })).toThrow(/retentionDays: got 0/);
     expect(() => new KubePrometheusStack({ storageGiB: 5 })).toThrow(/storageGiB: got 5/);
+  });
+});
+
+describe("KubePrometheusStack alert delivery", () => {
+  const { values, release } = releaseOf(json, "kube-prometheus-stack");
+  const { trust, permissions } = documentsOf(json, "kube-prometheus-stack");
+  const [topicId, topic] = Object.entries(json.resource!.aws_sns_topic).find(([id]) => id.startsWith("AddOns_kube-prometheus-stack_Alerts"))!;
+  const topicArn = `\${aws_sns_topic.${topicId}.arn}`;
+  const keyId = /^\$\{aws_kms_key\.([\w-]+)\.arn\}$/.exec(topic.kms_master_key_id)?.[1];
+  const config = values.alertmanager.config;
+  const sns = config.receivers.find((r: any) => r.name === ALERTS_RECEIVER).sns_configs;
+
+  it("publishes to the cluster's own topic, encrypted with its own rotated KMS key", () => {
+    expect(topic.name).toBe(alertsTopicName(context.cluster.clusterName));
+    expect(keyId).toMatch(/^AddOns_kube-prometheus-stack_Alerts_Key/);
+    expect(json.resource!.aws_kms_key[keyId!]).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(resources(json, "aws_kms_alias")).toContainEqual(expect.objectContaining({ name: "alias/qod-dev-eks-alerts", target_key_id: `\${aws_kms_key.${keyId}.key_id}` }));
+    expect(release.depends_on).toContain(`aws_sns_topic.${topicId}`);
+  });
+
+  it("refuses publishing without TLS on the topic", () => {
+    const policy = resources(json, "aws_sns_topic_policy").find((p) => p.arn === topicArn);
+    const docId = /data\.aws_iam_policy_document\.([\w-]+)\.json/.exec(policy.policy)![1];
+    expect(json.data!.aws_iam_policy_document[docId].statement).toEqual([
+      expect.objectContaining({ effect: "Deny", actions: ["sns:Publish"], resources: [topicArn], condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] }),
+    ]);
+  });
+
+  it("subscribes each alert email once, keyed by the address", () => {
+    const subscriptions = Object.entries(json.resource!.aws_sns_topic_subscription).filter(([, s]: any) => s.topic_arn === topicArn);
+    expect(subscriptions.map(([, s]: any) => [s.protocol, s.endpoint])).toEqual(ALERT_EMAILS.map((e) => ["email", e]));
+    for (const [id, s] of subscriptions as [string, any][]) expect(id).toContain(`Email-${s.endpoint.replace(/[^\w-]/g, "")}`);
+  });
+
+  it("lets Alertmanager's role only publish to that topic and use its key through SNS", () => {
+    expect(permissions.statement.map((s: any) => [s.effect, s.actions, s.resources])).toEqual([
+      ["Allow", ["sns:Publish"], [topicArn]],
+      ["Allow", ["kms:GenerateDataKey*", "kms:Decrypt"], [`\${aws_kms_key.${keyId}.arn}`]],
+    ]);
+    expect(permissions.statement[1].condition).toEqual([{ test: "StringEquals", variable: "kms:ViaService", values: ["sns.eu-west-1.amazonaws.com"] }]);
+  });
+
+  it("trusts exactly Alertmanager's service account, which the chart creates with the role's annotation", () => {
+    expect(trust.statement[0].condition.find((c: any) => c.variable.endsWith(":sub")).values).toEqual(["system:serviceaccount:monitoring:alertmanager"]);
+    const roleId = Object.keys(json.resource!.aws_iam_role).find((id) => id.startsWith("AddOns_kube-prometheus-stack_Role"));
+    expect(values.alertmanager.serviceAccount).toEqual({ create: true, name: "alertmanager", annotations: { "eks.amazonaws.com/role-arn": `\${aws_iam_role.${roleId}.arn}` } });
+  });
+
+  it("sends to the topic in the cluster's region, signed by the default credential chain (IRSA), resolved alerts too", () => {
+    expect(sns).toHaveLength(1);
+    expect(sns[0]).toMatchObject({ topic_arn: topicArn, sigv4: { region: context.region }, send_resolved: true });
+    // A role_arn or keys would replace the web identity credentials of the pod.
+    expect(Object.keys(sns[0].sigv4)).toEqual(["region"]);
+    expect(sns[0].attributes).toMatchObject({ cluster: context.cluster.clusterName });
+  });
+
+  it("routes critical and warning alerts to the topic, grouped by alert name and namespace; Watchdog, InfoInhibitor and info alerts nowhere", () => {
+    expect(config.route.group_by).toEqual(["alertname", "namespace"]);
+    const receiver = (labels: Record<string, string>) => receiversFor(config, labels);
+    expect(receiver({ alertname: "QodApiDown", namespace: "apps", severity: "critical" })).toEqual([ALERTS_RECEIVER]);
+    expect(receiver({ alertname: "QodApiHighLatency", namespace: "apps", severity: "warning" })).toEqual([ALERTS_RECEIVER]);
+    expect(receiver({ alertname: "KubeNodeNotReady", severity: "warning" })).toEqual([ALERTS_RECEIVER]);
+    expect(receiver({ alertname: "SomethingUnlabelled" })).toEqual([ALERTS_RECEIVER]);
+    expect(receiver({ alertname: "Watchdog", severity: "none" })).toEqual([NULL_RECEIVER]);
+    expect(receiver({ alertname: "InfoInhibitor", severity: "none", namespace: "apps" })).toEqual([NULL_RECEIVER]);
+    expect(receiver({ alertname: "CPUThrottlingHigh", severity: "info", namespace: "apps" })).toEqual([NULL_RECEIVER]);
+    expect(config.receivers.map((r: any) => r.name).sort()).toEqual([NULL_RECEIVER, ALERTS_RECEIVER].sort());
+  });
+
+  it("silences a warning while the critical alert of the same name and namespace fires, and nothing else", () => {
+    const critical = { alertname: "KubePersistentVolumeFillingUp", namespace: "monitoring", severity: "critical" };
+    const warning = { ...critical, severity: "warning" };
+    expect(isInhibited(config, warning, [critical, warning])).toBe(true);
+    expect(isInhibited(config, critical, [critical, warning])).toBe(false);
+    expect(isInhibited(config, { ...warning, namespace: "apps" }, [critical])).toBe(false);
+    expect(isInhibited(config, { ...warning, alertname: "QodApiHighLatency" }, [critical])).toBe(false);
+  });
+
+  it("keeps its notification templates short and free of Terraform template syntax", () => {
+    // SNS refuses a subject of 100 characters or more; the template cuts it to 99.
+    expect(sns[0].subject).toContain('reReplaceAll "^(.{96}).+$" "$1..."');
+    // Terraform would interpolate ${…} and %{…} in the values string: only the topic and role references may use them.
+    const raw: string = release.values[0];
+    expect(raw).not.toContain("%{");
+    expect([...raw.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1].replace(/\.[\w-]+\.arn$/, "")).sort()).toEqual(["aws_iam_role", "aws_sns_topic"]);
+  });
+
+  it("fails when an alert email is not an address or is listed twice", () => {
+    expect(() => new KubePrometheusStack({ alertEmails: ["oncall@example.com", "not-an-email", "oncall@example.com"] })).toThrow(
+      /alertEmails\[1\]: got "not-an-email"; allowed: an email address[\s\S]*alertEmails\[2\]: got "oncall@example.com"; allowed: an address not listed before \(alertEmails\[0\]\)/,
+    );
+  });
+
+  it("fails in production without an alert email, and takes none outside production", () => {
+    expect(() => new KubePrometheusStack({ production: true })).toThrow(/alertEmails: got \[\]; allowed: at least one email address in production/);
+    expect(() => new KubePrometheusStack({ production: true, alertEmails: ["oncall@example.com"] })).not.toThrow();
+    const quiet = synthAddOns([new StorageClasses({ backupTag: { key: "backup", value: "x" } }), new KubePrometheusStack()]);
+    expect(resources(quiet, "aws_sns_topic")).toHaveLength(1);
+    expect(resources(quiet, "aws_sns_topic_subscription")).toHaveLength(0);
+  });
+
+  it("fails when values rename Alertmanager's service account", () => {
+    expect(() => new KubePrometheusStack({ values: { alertmanager: { serviceAccount: { name: "other" } } } })).toThrow(
+      /values\.alertmanager\.serviceAccount\.name: got "other"; allowed: "alertmanager" \(or leave it out\)/,
+    );
   });
 });
 

@@ -73,6 +73,24 @@ describe("checkAddOnsConfig", () => {
     expect(problems({ fluentBit: { logRetentionDays: 31 } })).toEqual([expect.stringMatching(/^dev\.addons\.fluentBit\.logRetentionDays: 31 -> one of 1, 3, 5/)]);
   });
 
+  it("fails when an alert email is not an address or is listed twice, naming the entry", () => {
+    expect(problems({ ...full, kubePrometheusStack: { alertEmails: ["oncall@example.com", "oncall", "oncall@example.com"] } })).toEqual([
+      'dev.addons.kubePrometheusStack.alertEmails[1]: "oncall" -> an email address such as platform-team@example.com',
+      'dev.addons.kubePrometheusStack.alertEmails[2]: "oncall@example.com" -> an address not listed before (dev.addons.kubePrometheusStack.alertEmails[0]): each address is one subscription',
+    ]);
+    expect(problems({ ...full, kubePrometheusStack: { alertEmails: "oncall@example.com" } })).toEqual([
+      expect.stringMatching(/^dev\.addons\.kubePrometheusStack\.alertEmails: "oncall@example\.com" -> a list of email addresses, each listed once/),
+    ]);
+  });
+
+  it("fails when production has Prometheus but no alert email; takes none outside production", () => {
+    expect(problems({ ...full, fluentBit: { logRetentionDays: 365 } }, prod)).toEqual([
+      expect.stringMatching(/^dev\.addons\.kubePrometheusStack\.alertEmails: \[\] -> at least one email address in production: a firing alert must reach someone/),
+    ]);
+    expect(problems({ ...full, fluentBit: { logRetentionDays: 365 }, kubePrometheusStack: { alertEmails: ["oncall@example.com"] } }, prod)).toEqual([]);
+    expect(problems(full)).toEqual([]);
+  });
+
   it("fails when Prometheus retention or storage are out of range", () => {
     expect(problems({ ...full, kubePrometheusStack: { retentionDays: 400, storageGiB: 1 } })).toEqual([
       "dev.addons.kubePrometheusStack.retentionDays: 400 -> whole days from 1 to 365",

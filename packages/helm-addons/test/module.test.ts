@@ -86,14 +86,24 @@ describe("the helm-addons module", () => {
   it("names the IRSA roles after the cluster_name variable", () => {
     const names = Object.values(json.resource?.aws_iam_role ?? {}).map((r) => (r as { name: string }).name);
     expect(names).toContain("${var.cluster_name}-kube-system-aws-load-balancer-controller");
-    expect(names).toHaveLength(5);
+    expect(names).toContain("${var.cluster_name}-monitoring-alertmanager");
+    expect(names).toHaveLength(6);
   });
 
   it("outputs every release, every IRSA role and the storage classes, from the resources", () => {
     const outputs = json.output ?? {};
     expect(Object.keys(outputs.releases.value).sort()).toEqual(releases.map((r) => r.name).sort());
     expect(outputs.releases.value["external-dns"].version).toMatch(/^\$\{helm_release\.add_ons_external_dns_release\.version\}$/);
-    expect(Object.keys(outputs.irsa_role_arns.value).sort()).toEqual(["aws-load-balancer-controller", "cluster-autoscaler", "external-dns", "external-secrets", "fluent-bit"]);
+    expect(Object.keys(outputs.irsa_role_arns.value).sort()).toEqual([
+      "aws-load-balancer-controller",
+      "cluster-autoscaler",
+      "external-dns",
+      "external-secrets",
+      "fluent-bit",
+      "kube-prometheus-stack",
+    ]);
+    expect(outputs.alerts_topic_arn.value).toMatch(/^\$\{aws_sns_topic\.[\w-]+\.arn\}$/);
+    expect(outputs.alerts_kms_key_arn.value).toMatch(/^\$\{aws_kms_key\.[\w-]+_alerts_key[\w-]*\.arn\}$/i);
     expect(outputs.storage_class_names.value).toEqual([
       "${kubernetes_storage_class_v1.add_ons_storage_classes.metadata[0].name}",
       "${kubernetes_storage_class_v1.add_ons_storage_classes_backed_up.metadata[0].name}",
@@ -102,8 +112,15 @@ describe("the helm-addons module", () => {
 
   it("leaves to Terraform the rules on values only Terraform knows", () => {
     expect(new Set(deferred)).toEqual(
-      new Set(["clusterName", "kubernetesVersion", "hostedZoneId", "retentionDays", "storageGiB", "logRetentionDays", "logGroupName"]),
+      new Set(["clusterName", "kubernetesVersion", "hostedZoneId", "retentionDays", "storageGiB", "logRetentionDays", "logGroupName", "alertEmails"]),
     );
+  });
+
+  it("subscribes every address of the alert_emails variable to the alerts topic, one subscription each (for_each)", () => {
+    const [subscription] = Object.values(json.resource?.aws_sns_topic_subscription ?? {}) as any[];
+    expect(Object.keys(json.resource?.aws_sns_topic_subscription ?? {})).toHaveLength(1);
+    expect(subscription).toMatchObject({ for_each: "${toset(var.alert_emails)}", protocol: "email", endpoint: "${each.value}" });
+    expect(subscription.topic_arn).toBe(json.output!.alerts_topic_arn.value);
   });
 
   it("takes a cluster name of the longest length every role name fits with, and refuses one longer", () => {
