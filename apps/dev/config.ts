@@ -59,7 +59,8 @@ export const dev: EnvironmentConfig = {
     externalDns: { policy: "sync" },
     clusterAutoscaler: {},
     metricsServer: {},
-    kubePrometheusStack: { retentionDays: 7, storageGiB: 20 },
+    // Critical and warning alerts to the dev alerts topic (SNS mails each address a confirmation link).
+    kubePrometheusStack: { retentionDays: 7, storageGiB: 20, alertEmails: ["platform-team@example.com"] },
     externalSecrets: {},
     fluentBit: { logRetentionDays: 30 },
     verticalPodAutoscaler: {},

@@ -70,7 +70,8 @@ export const prod: EnvironmentConfig = {
     externalDns: { policy: "upsert-only" },
     clusterAutoscaler: {},
     metricsServer: {},
-    kubePrometheusStack: { retentionDays: 30, storageGiB: 100 },
+    // Critical and warning alerts to the prod alerts topic (SNS mails each address a confirmation link).
+    kubePrometheusStack: { retentionDays: 30, storageGiB: 100, alertEmails: ["platform-team@example.com"] },
     externalSecrets: {},
     fluentBit: { logRetentionDays: 365 },
     verticalPodAutoscaler: {},

@@ -5,7 +5,7 @@
  * runs it over the real definition, `third-environment.test.ts` over one with an environment added.
  */
 import { VERSIONS } from "@qod/core";
-import { ADDON_CATALOG } from "@qod/helm-addons";
+import { ADDON_CATALOG, ALERTS_RECEIVER } from "@qod/helm-addons";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { resources, TfJson } from "../../../test/helpers";
@@ -13,6 +13,7 @@ import type { EnvironmentConfig } from "../../shared/environment-config";
 import type { PlatformDefinition } from "../../shared/platform";
 import { INFRA_OUTPUTS_READ } from "../../shared/infra-outputs";
 import { synthesizedPlatform } from "../synthesized";
+import { receiversFor } from "../../../packages/helm-addons/test/alertmanager-routing";
 
 const releases = (json: TfJson) =>
   Object.entries(json.resource?.helm_release ?? {}).map(([id, r]: [string, any]) => ({ id, ...r, parsed: parse(r.values[0]) }));
@@ -107,6 +108,29 @@ export function platformSuite(definition: PlatformDefinition, environments: read
           for (const id of idsOf(dependency)) expect(release.depends_on, `${spec.name} after ${dependency}`).toContain(id);
         }
       }
+    });
+
+    it("delivers critical and warning alerts to the environment's encrypted alerts topic, which its alert emails subscribe to", () => {
+      const prometheus = releases(json).find((r) => r.name === ADDON_CATALOG.kubePrometheusStack.name);
+      if (config.addons.kubePrometheusStack === undefined) {
+        expect(prometheus).toBeUndefined();
+        return;
+      }
+      const alertmanager = prometheus!.parsed.alertmanager.config;
+      const [sns] = alertmanager.receivers.find((r: any) => r.name === ALERTS_RECEIVER).sns_configs;
+      expect(sns.sigv4).toEqual({ region: config.region });
+      for (const severity of ["critical", "warning"]) {
+        expect(receiversFor(alertmanager, { alertname: "QodApiDown", namespace: "apps", severity }), severity).toEqual([ALERTS_RECEIVER]);
+      }
+      const topicId = /^\$\{aws_sns_topic\.([\w-]+)\.arn\}$/.exec(sns.topic_arn)![1];
+      expect(json.resource!.aws_sns_topic[topicId].kms_master_key_id).toMatch(/^\$\{aws_kms_key\.[\w-]+\.arn\}$/);
+      const subscribed = resources(json, "aws_sns_topic_subscription").filter((s) => s.topic_arn === sns.topic_arn);
+      expect(subscribed.map((s) => `${s.protocol}:${s.endpoint}`).sort()).toEqual((config.addons.kubePrometheusStack.alertEmails ?? []).map((e) => `email:${e}`).sort());
+      if (config.production) expect(subscribed.length).toBeGreaterThan(0);
+      // Alertmanager's role may publish to that topic and nothing else.
+      const permissions = Object.entries(json.data!.aws_iam_policy_document).find(([id]) => id.startsWith("AddOns_kube-prometheus-stack_Permissions"))![1] as any;
+      const publish = permissions.statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("sns:")));
+      expect(publish.map((s: any) => [s.actions, s.resources])).toEqual([[["sns:Publish"], [sns.topic_arn]]]);
     });
 
     it("lets ExternalDNS change records of the environment's zone only", () => {
