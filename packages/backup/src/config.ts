@@ -1,4 +1,4 @@
-import { checkDrRegion, checkSectionObject, isUnresolved, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
+import { checkDrRegion, checkEmailList, checkSectionObject, isUnresolved, MIN_RECOVERY_DAYS, ProblemCollector, SectionContext } from "@qod/core";
 
 /**
  * The backup section of an environment's config and its rules. The same rule functions check
@@ -125,19 +125,7 @@ export function checkVaultLockPlacement(p: ProblemCollector, field: string, lock
  * of a failed backup, copy or restore.
  */
 export function checkNotificationEmails(p: ProblemCollector, field: string, emails: readonly string[], production = false): void {
-  // A Terraform list (a module's variable) is one token standing for the whole list: its rules are Terraform's.
-  if (isUnresolved(emails) && (!Array.isArray(emails) || emails.length === 1)) {
-    p.add(field, emails, `email addresses, each listed once${production ? ", at least one in production" : ""}`);
-    return;
-  }
-  const list = Array.isArray(emails) ? emails : [];
-  list.forEach((email, i) => {
-    if (!p.check(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(email), `${field}[${i}]`, email, "an email address")) return;
-    p.check(list.indexOf(email) === i, `${field}[${i}]`, email, "an address not listed before");
-  });
-  if (production) {
-    p.check(list.length > 0, field, emails, "at least one email address in production: someone must hear of a failed backup, copy or restore job");
-  }
+  checkEmailList(p, field, emails, production ? "someone must hear of a failed backup, copy or restore job" : undefined);
 }
 
 /** AWS Backup of an environment. */

@@ -107,3 +107,30 @@ export class ProblemCollector {
     if (this.found.length > 0) throw new ValidationError(this.subject, this.found);
   }
 }
+
+/** An email address as SNS email subscriptions take it. */
+const EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i;
+
+/**
+ * Checks a list of email addresses that become SNS email subscriptions (keyed by address): each
+ * an address, each listed once, and, when `productionReason` is given, at least one (the reason
+ * says who must hear of what). A list only Terraform knows (a module variable) is one token: its
+ * rules are the variable's validations, so it is reported as deferred.
+ */
+export function checkEmailList(p: ProblemCollector, field: string, emails: unknown, productionReason?: string): void {
+  const rule = `a list of email addresses, each listed once${productionReason ? ", at least one in production" : ""}`;
+  if (isUnresolved(emails) && (!Array.isArray(emails) || emails.length === 1)) {
+    p.add(field, emails, rule);
+    return;
+  }
+  if (!Array.isArray(emails)) {
+    p.add(field, emails, `${rule}, e.g. ["platform-team@example.com"]`);
+    return;
+  }
+  const list: readonly unknown[] = emails;
+  list.forEach((email, i) => {
+    if (!p.check(typeof email === "string" && EMAIL.test(email), `${field}[${i}]`, email, "an email address such as platform-team@example.com")) return;
+    p.check(list.indexOf(email) === i, `${field}[${i}]`, email, `an address not listed before (${field}[${list.indexOf(email)}]): each address is one subscription`);
+  });
+  if (productionReason) p.check(list.length > 0, field, emails, `at least one email address in production: ${productionReason}`);
+}

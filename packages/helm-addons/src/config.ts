@@ -1,4 +1,4 @@
-import { checkLogRetention, checkSectionObject, isUnresolved, ProblemCollector, SectionContext } from "@qod/core";
+import { checkEmailList, checkLogRetention, checkSectionObject, ProblemCollector, SectionContext } from "@qod/core";
 import { ADDON_CATALOG, ADDON_KEYS, AddOnKey, AddOnSpec } from "./catalog";
 import { findAddOnSetProblems } from "./platform-addons";
 import { HelmValues, isPlainObject, valueAt } from "./values";
@@ -79,30 +79,12 @@ export function checkPrometheusStorage(p: ProblemCollector, field: string, gib: 
   p.check(typeof gib === "number" && Number.isInteger(gib) && gib >= 10 && gib <= 16384, field, gib, "whole GiB from 10 to 16384");
 }
 
-/** An email address as SNS email subscriptions take it. */
-const EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i;
-
 /**
- * Checks the addresses subscribed to the alerts topic: a list of email addresses, each listed
- * once (each is one subscription, keyed by the address), and at least one in production, where
- * a firing alert must reach someone. A list only Terraform knows (a module variable) is one
- * token: its rules are the variable's validations.
+ * Checks the addresses subscribed to the alerts topic (core's email list rule): in production at
+ * least one, since a firing alert must reach someone.
  */
 export function checkAlertEmails(p: ProblemCollector, field: string, emails: unknown, production: boolean): void {
-  const rule = `a list of email addresses, each listed once${production ? ", at least one in production" : ""}`;
-  if (isUnresolved(emails) && (!Array.isArray(emails) || emails.length === 1)) {
-    p.add(field, emails, rule);
-    return;
-  }
-  if (!p.check(Array.isArray(emails), field, emails, `${rule}, e.g. ["platform-team@example.com"]`)) return;
-  const list = emails as unknown[];
-  list.forEach((email, i) => {
-    if (!p.check(typeof email === "string" && EMAIL.test(email), `${field}[${i}]`, email, "an email address such as platform-team@example.com")) return;
-    p.check(list.indexOf(email) === i, `${field}[${i}]`, email, `an address not listed before (${field}[${list.indexOf(email)}]): each address is one subscription`);
-  });
-  if (production) {
-    p.check(list.length > 0, field, emails, "at least one email address in production: a firing alert must reach someone (Alertmanager publishes to the alerts topic, its subscribers get the email)");
-  }
+  checkEmailList(p, field, emails, production ? "a firing alert must reach someone (Alertmanager publishes to the alerts topic, its subscribers get the email)" : undefined);
 }
 
 /** Exact semantic versions only: no ranges (`^1.2`, `~1`, `>=1`), no `x`, no `latest`. */
