@@ -774,6 +774,155 @@ EOF
   ]
 }
 
+data "aws_iam_policy_document" "add_ons_kube_prometheus_stack_alerts_key_policy" {
+  version = "2012-10-17"
+  statement {
+    actions = [
+      "kms:*"
+    ]
+    effect = "Allow"
+    resources = [
+      "*"
+    ]
+    sid = "AccountAdministers"
+    principals {
+      identifiers = [
+        "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:root"
+      ]
+      type = "AWS"
+    }
+  }
+}
+
+resource "aws_kms_key" "add_ons_kube_prometheus_stack_alerts_key" {
+  deletion_window_in_days = 30
+  description             = "Encrypts the alerts of ${var.cluster_name}-alerts"
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.add_ons_kube_prometheus_stack_alerts_key_policy.json
+}
+
+resource "aws_kms_alias" "add_ons_kube_prometheus_stack_alerts_key_alias" {
+  name          = "alias/${var.cluster_name}-alerts"
+  target_key_id = aws_kms_key.add_ons_kube_prometheus_stack_alerts_key.key_id
+}
+
+resource "aws_sns_topic" "add_ons_kube_prometheus_stack_alerts" {
+  kms_master_key_id = aws_kms_key.add_ons_kube_prometheus_stack_alerts_key.arn
+  name              = "${var.cluster_name}-alerts"
+}
+
+data "aws_iam_policy_document" "add_ons_kube_prometheus_stack_alerts_policy_document" {
+  version = "2012-10-17"
+  statement {
+    actions = [
+      "sns:Publish"
+    ]
+    effect = "Deny"
+    resources = [
+      aws_sns_topic.add_ons_kube_prometheus_stack_alerts.arn
+    ]
+    sid = "PublishThroughTlsOnly"
+    condition {
+      test = "Bool"
+      values = [
+        "false"
+      ]
+      variable = "aws:SecureTransport"
+    }
+    principals {
+      identifiers = [
+        "*"
+      ]
+      type = "*"
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "add_ons_kube_prometheus_stack_alerts_policy" {
+  arn    = aws_sns_topic.add_ons_kube_prometheus_stack_alerts.arn
+  policy = data.aws_iam_policy_document.add_ons_kube_prometheus_stack_alerts_policy_document.json
+}
+
+resource "aws_sns_topic_subscription" "add_ons_kube_prometheus_stack_alerts_email" {
+  endpoint  = each.value
+  protocol  = "email"
+  topic_arn = aws_sns_topic.add_ons_kube_prometheus_stack_alerts.arn
+  for_each  = toset(var.alert_emails)
+}
+
+data "aws_iam_policy_document" "add_ons_kube_prometheus_stack_permissions" {
+  statement {
+    actions = [
+      "sns:Publish"
+    ]
+    effect = "Allow"
+    resources = [
+      aws_sns_topic.add_ons_kube_prometheus_stack_alerts.arn
+    ]
+    sid = "PublishToTheAlertsTopic"
+  }
+  statement {
+    actions = [
+      "kms:GenerateDataKey*",
+      "kms:Decrypt"
+    ]
+    effect = "Allow"
+    resources = [
+      aws_kms_key.add_ons_kube_prometheus_stack_alerts_key.arn
+    ]
+    sid = "EncryptThroughSns"
+    condition {
+      test = "StringEquals"
+      values = [
+        "sns.${data.aws_region.region.region}.amazonaws.com"
+      ]
+      variable = "kms:ViaService"
+    }
+  }
+}
+
+data "aws_iam_policy_document" "add_ons_kube_prometheus_stack_role_trust" {
+  statement {
+    actions = [
+      "sts:AssumeRoleWithWebIdentity"
+    ]
+    effect = "Allow"
+    condition {
+      test = "StringEquals"
+      values = [
+        "system:serviceaccount:monitoring:alertmanager"
+      ]
+      variable = "${replace(var.cluster_oidc_issuer_url, "https://", "")}:sub"
+    }
+    condition {
+      test = "StringEquals"
+      values = [
+        "sts.amazonaws.com"
+      ]
+      variable = "${replace(var.cluster_oidc_issuer_url, "https://", "")}:aud"
+    }
+    principals {
+      identifiers = [
+        var.cluster_oidc_provider_arn
+      ]
+      type = "Federated"
+    }
+  }
+}
+
+resource "aws_iam_role" "add_ons_kube_prometheus_stack_role" {
+  assume_role_policy   = data.aws_iam_policy_document.add_ons_kube_prometheus_stack_role_trust.json
+  description          = "IRSA role of monitoring/alertmanager"
+  max_session_duration = 3600
+  name                 = "${var.cluster_name}-monitoring-alertmanager"
+}
+
+resource "aws_iam_role_policy" "add_ons_kube_prometheus_stack_role_policy" {
+  name   = "permissions"
+  policy = data.aws_iam_policy_document.add_ons_kube_prometheus_stack_permissions.json
+  role   = aws_iam_role.add_ons_kube_prometheus_stack_role.id
+}
+
 resource "helm_release" "add_ons_kube_prometheus_stack_release" {
   atomic           = true
   chart            = "kube-prometheus-stack"
@@ -822,6 +971,75 @@ prometheus:
             requests:
               storage: ${var.prometheus_storage_gib}Gi
 alertmanager:
+  config:
+    route:
+      receiver: sns-alerts
+      group_by:
+        - alertname
+        - namespace
+      group_wait: 30s
+      group_interval: 5m
+      repeat_interval: 12h
+      routes:
+        - receiver: "null"
+          matchers:
+            - alertname = Watchdog
+        - receiver: "null"
+          matchers:
+            - alertname = InfoInhibitor
+        - receiver: "null"
+          matchers:
+            - severity = info
+        - receiver: sns-alerts
+          matchers:
+            - severity = critical
+          repeat_interval: 4h
+        - receiver: sns-alerts
+          matchers:
+            - severity = warning
+    receivers:
+      - name: "null"
+      - name: sns-alerts
+        sns_configs:
+          - topic_arn: ${aws_sns_topic.add_ons_kube_prometheus_stack_alerts.arn}
+            sigv4:
+              region: ${data.aws_region.region.region}
+            send_resolved: true
+            subject: '{{ printf "[%s] %s: %s" (.Status | toUpper) "${var.cluster_name}" (.GroupLabels.SortedPairs.Values | join " ") | reReplaceAll "^(.{96}).+$" "$1..." }}'
+            message: |-
+              {{ range .Alerts }}[{{ .Status | toUpper }}] {{ .Labels.alertname }} ({{ .Labels.severity }}){{ with .Labels.namespace }} in {{ . }}{{ end }}
+              {{ with .Annotations.summary }}{{ . }}
+              {{ end }}{{ with .Annotations.description }}{{ . }}
+              {{ end }}{{ with .Annotations.runbook }}What to do: {{ . }}
+              {{ end }}{{ with .Annotations.runbook_url }}Runbook: {{ . }}
+              {{ end }}Since: {{ .StartsAt }}
+
+              {{ end }}Alertmanager: {{ .ExternalURL }}
+            attributes:
+              severity: '{{ or .CommonLabels.severity "mixed" }}'
+              status: "{{ .Status }}"
+              cluster: ${var.cluster_name}
+    inhibit_rules:
+      - source_matchers:
+          - severity = critical
+        target_matchers:
+          - severity =~ warning|info
+        equal:
+          - namespace
+          - alertname
+      - source_matchers:
+          - severity = warning
+        target_matchers:
+          - severity = info
+        equal:
+          - namespace
+          - alertname
+      - source_matchers:
+          - alertname = InfoInhibitor
+        target_matchers:
+          - severity = info
+        equal:
+          - namespace
   alertmanagerSpec:
     replicas: 2
     resources:
@@ -830,6 +1048,11 @@ alertmanager:
         memory: 64Mi
       limits:
         memory: 128Mi
+  serviceAccount:
+    create: true
+    name: alertmanager
+    annotations:
+      eks.amazonaws.com/role-arn: ${aws_iam_role.add_ons_kube_prometheus_stack_role.arn}
 grafana:
   adminPassword: ""
   persistence:
@@ -850,6 +1073,9 @@ EOF
   wait          = true
   wait_for_jobs = true
   depends_on = [
+    aws_iam_role.add_ons_kube_prometheus_stack_role,
+    aws_iam_role_policy.add_ons_kube_prometheus_stack_role_policy,
+    aws_sns_topic.add_ons_kube_prometheus_stack_alerts,
     kubernetes_storage_class_v1.add_ons_storage_classes,
     kubernetes_storage_class_v1.add_ons_storage_classes_backed_up,
   ]

@@ -65,6 +65,7 @@ output "irsa_role_arns" {
     aws-load-balancer-controller = aws_iam_role.add_ons_aws_load_balancer_controller_role.arn
     external-dns                 = aws_iam_role.add_ons_external_dns_role.arn
     cluster-autoscaler           = aws_iam_role.add_ons_cluster_autoscaler_role.arn
+    kube-prometheus-stack        = aws_iam_role.add_ons_kube_prometheus_stack_role.arn
     external-secrets             = aws_iam_role.add_ons_external_secrets_role.arn
     fluent-bit                   = aws_iam_role.add_ons_fluent_bit_role.arn
   }
@@ -76,6 +77,7 @@ output "irsa_role_names" {
     aws-load-balancer-controller = aws_iam_role.add_ons_aws_load_balancer_controller_role.name
     external-dns                 = aws_iam_role.add_ons_external_dns_role.name
     cluster-autoscaler           = aws_iam_role.add_ons_cluster_autoscaler_role.name
+    kube-prometheus-stack        = aws_iam_role.add_ons_kube_prometheus_stack_role.name
     external-secrets             = aws_iam_role.add_ons_external_secrets_role.name
     fluent-bit                   = aws_iam_role.add_ons_fluent_bit_role.name
   }
@@ -103,4 +105,14 @@ output "container_log_group_name" {
 output "container_log_kms_key_arn" {
   value       = aws_kms_key.add_ons_fluent_bit_logs_key.arn
   description = "KMS key that encrypts the container log group"
+}
+
+output "alerts_topic_arn" {
+  value       = aws_sns_topic.add_ons_kube_prometheus_stack_alerts.arn
+  description = "SNS topic Alertmanager publishes critical and warning alerts to: subscribe more endpoints (HTTPS, AWS Chatbot) here"
+}
+
+output "alerts_kms_key_arn" {
+  value       = aws_kms_key.add_ons_kube_prometheus_stack_alerts_key.arn
+  description = "KMS key that encrypts the alerts topic (a service publishing to the topic needs its use in the key policy)"
 }

@@ -120,3 +120,21 @@ variable "prometheus_storage_gib" {
   }
   nullable = false
 }
+
+variable "alert_emails" {
+  description = "Email addresses subscribed to the alerts topic `<cluster>-alerts` (KMS-encrypted) that Alertmanager publishes critical and warning alerts to (each confirms its subscription): at least one, each listed once."
+  type        = list(string)
+  validation {
+    error_message = "alert_emails must each be an email address."
+    condition     = alltrue([for email in var.alert_emails : can(regex("^[^@[:space:]]+@[^@[:space:]]+[.][A-Za-z]{2,}$", email))])
+  }
+  validation {
+    error_message = "alert_emails must list each address once (each is one subscription, keyed by the address)."
+    condition     = length(distinct(var.alert_emails)) == length(var.alert_emails)
+  }
+  validation {
+    error_message = "alert_emails must hold at least one email address: a firing alert must reach someone."
+    condition     = length(var.alert_emails) > 0
+  }
+  nullable = false
+}

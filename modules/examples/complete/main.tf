@@ -71,4 +71,5 @@ module "helm_addons" {
   database_secret_kms_key_arn = module.rds.kms_key_arn
   backup_tag_key              = module.backup.selection_tag_key
   backup_tag_value            = module.backup.selection_tag_value
+  alert_emails                = ["platform-team@example.com"]
 }
