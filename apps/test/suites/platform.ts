@@ -128,9 +128,11 @@ export function platformSuite(definition: PlatformDefinition, environments: read
       expect(subscribed.map((s) => `${s.protocol}:${s.endpoint}`).sort()).toEqual((config.addons.kubePrometheusStack.alertEmails ?? []).map((e) => `email:${e}`).sort());
       if (config.production) expect(subscribed.length).toBeGreaterThan(0);
       // Alertmanager's role may publish to that topic and nothing else.
-      const permissions = Object.entries(json.data!.aws_iam_policy_document).find(([id]) => id.startsWith("AddOns_kube-prometheus-stack_Permissions"))![1] as any;
-      const publish = permissions.statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("sns:")));
-      expect(publish.map((s: any) => [s.actions, s.resources])).toEqual([[["sns:Publish"], [sns.topic_arn]]]);
+      const permissions: { statement: { actions: string[]; resources: string[] }[] } = Object.entries(json.data!.aws_iam_policy_document).find(([id]) =>
+        id.startsWith("AddOns_kube-prometheus-stack_Permissions"),
+      )![1];
+      const publish = permissions.statement.filter((s) => s.actions.some((a) => a.startsWith("sns:")));
+      expect(publish.map((s) => [s.actions, s.resources])).toEqual([[["sns:Publish"], [sns.topic_arn]]]);
     });
 
     it("lets ExternalDNS change records of the environment's zone only", () => {
